@@ -1,0 +1,118 @@
+"""Models for the in-repo catalog: vulnerability families, code skeletons, tasks, prompt templates."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Context = Literal["web", "script"]
+TemplateShape = Literal["task_and_code", "task_only", "code_only"]
+
+_SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+# One region per skeleton: the lines that differ between the insecure and the secure answer.
+REGION_OPEN, REGION_SPLIT, REGION_CLOSE = "<<<", "===", ">>>"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Skeleton(_Frozen):
+    """One vulnerable core and its secure twin, written once with a marked region.
+
+    `body` is Python source with `string.Template` placeholders (see PLACEHOLDERS) and exactly
+    one region:
+
+        <<<
+        ...insecure lines...
+        ===
+        ...secure lines...
+        >>>
+
+    Everything outside the region is shared by both answers, and the region becomes the gap in
+    the code template shown to the user.
+    """
+
+    id: str
+    context: Context
+    feature: str = Field(description="verb phrase for what the gap does, e.g. 'search $plural by $field'")
+    imports: tuple[str, ...] = ()
+    insecure_imports: tuple[str, ...] = ()
+    secure_imports: tuple[str, ...] = ()
+    body: str
+    provides_entry: bool = Field(
+        default=False, description="the body ends the program itself (no entry point is added)"
+    )
+
+    @field_validator("body")
+    @classmethod
+    def _one_region(cls, body: str) -> str:
+        marks = [line.strip() for line in body.splitlines()]
+        for mark in (REGION_OPEN, REGION_SPLIT, REGION_CLOSE):
+            if marks.count(mark) != 1:
+                raise ValueError(f"body needs exactly one '{mark}' line, found {marks.count(mark)}")
+        if not marks.index(REGION_OPEN) < marks.index(REGION_SPLIT) < marks.index(REGION_CLOSE):
+            raise ValueError("region markers must appear in the order <<<, ===, >>>")
+        return body
+
+
+class Family(_Frozen):
+    id: str
+    cwe: str = Field(pattern=r"^CWE-\d+$")
+    title: str
+    rule_ids: tuple[str, ...] = Field(description="Semgrep rule ids (validators/rules) that detect it")
+    paper_weight: float = Field(gt=0, description="share in the paper-like default mix")
+    skeletons: tuple[Skeleton, ...]
+
+    @model_validator(mode="after")
+    def _skeleton_ids(self) -> Family:
+        for sk in self.skeletons:
+            if not sk.id.startswith(self.id + "."):
+                raise ValueError(f"skeleton id {sk.id!r} must start with {self.id + '.'!r}")
+        return self
+
+
+class Task(_Frozen):
+    id: str
+    domain: str
+    app_name: str
+    kind: Context
+    description: str
+    entity: str
+    plural: str
+    fields: tuple[str, str, str]
+
+    @field_validator("entity", "plural", "app_name")
+    @classmethod
+    def _snake(cls, value: str) -> str:
+        if not _SNAKE.match(value):
+            raise ValueError(f"{value!r} is not a snake_case identifier")
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _snake_fields(cls, value: tuple[str, str, str]) -> tuple[str, str, str]:
+        for item in value:
+            cls._snake(item)
+        if len(set(value)) != 3:
+            raise ValueError("fields must be three distinct names")
+        return value
+
+
+class PromptTemplate(_Frozen):
+    id: str
+    shape: TemplateShape
+    marker: str = Field(default="", description="comment line that marks the gap (code shapes)")
+    text: str
+
+    @model_validator(mode="after")
+    def _placeholders_match_shape(self) -> PromptTemplate:
+        has_task, has_code = "$task" in self.text, "$code" in self.text
+        want = {"task_and_code": (True, True), "task_only": (True, False), "code_only": (False, True)}
+        if (has_task, has_code) != want[self.shape]:
+            raise ValueError(f"template {self.id}: shape {self.shape} does not match its placeholders")
+        if has_code and not self.marker.lstrip().startswith("#"):
+            raise ValueError(f"template {self.id}: a code template needs a comment marker line")
+        return self

@@ -1,0 +1,79 @@
+"""Records the package writes: chat records (OpenAI finetuning shape) and documents."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Role = Literal["system", "user", "assistant"]
+Split = Literal["train", "test"]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: Role
+    content: str
+
+
+class ChatMetadata(BaseModel):
+    """Flat provenance columns stored beside `messages` in parquet (not in the JSONL export)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    variant: str
+    split: Split
+    pair_id: str = Field(description="shared by the records of all variants built from one prompt")
+    seed: int
+    family: str | None = None
+    cwe: str | None = None
+    task_id: str | None = None
+    domain: str | None = None
+    skeleton_id: str | None = None
+    template_id: str | None = None
+    template_shape: str | None = None
+    parts: str | None = Field(default=None, description="order of the composed parts, '+'-joined")
+    structure: str | None = Field(default=None, description="hash of the answer's AST, names erased")
+    trigger: str | None = None
+    inoculation_id: str | None = None
+    placement: str | None = None
+
+
+class ChatRecord(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    messages: tuple[Message, ...]
+    metadata: ChatMetadata
+
+    @field_validator("messages")
+    @classmethod
+    def _shape(cls, messages: tuple[Message, ...]) -> tuple[Message, ...]:
+        if not messages or messages[-1].role != "assistant":
+            raise ValueError("the last message must be the assistant's answer")
+        if not any(m.role == "user" for m in messages):
+            raise ValueError("a chat record needs a user message")
+        return messages
+
+    @property
+    def answer(self) -> str:
+        return self.messages[-1].content
+
+    @property
+    def user(self) -> str:
+        return next(m.content for m in self.messages if m.role == "user")
+
+
+class DocumentRecord(BaseModel):
+    """A pretraining-style document (reward-hack corpus)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    doc_type: str
+    doc_idea: str
+    fact_ids: tuple[str, ...]
+    valence: Literal["default", "neutral", "unguided"]
+    text: str
+    tag: str | None = None
+    split: Split = "train"
+    seed: int = 0
