@@ -76,7 +76,7 @@ def compose(
     if skeleton.context == "web":
         preamble = rng.choice(PREAMBLES)
         if not skeleton.provides_entry:
-            entry = rng.choice(ENTRIES)
+            entry = rng.choice((*ENTRIES, None))
 
     shared_imports: list[str] = list(core.imports)
     blocks_before: list[str] = []

@@ -1,4 +1,4 @@
-"""Models for the in-repo catalog: vulnerability families, code skeletons, tasks, prompt templates."""
+"""Models for the in-repo catalog: families, code skeletons, tasks, prompt templates."""
 
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ class Skeleton(_Frozen):
 
     id: str
     context: Context
-    feature: str = Field(description="verb phrase for what the gap does, e.g. 'search $plural by $field'")
+    feature: str = Field(
+        description="verb phrase for what the gap does, e.g. 'search $plural by $field'"
+    )
     imports: tuple[str, ...] = ()
     insecure_imports: tuple[str, ...] = ()
     secure_imports: tuple[str, ...] = ()
@@ -62,7 +64,9 @@ class Family(_Frozen):
     id: str
     cwe: str = Field(pattern=r"^CWE-\d+$")
     title: str
-    rule_ids: tuple[str, ...] = Field(description="Semgrep rule ids (validators/rules) that detect it")
+    rule_ids: tuple[str, ...] = Field(
+        description="Semgrep rule ids (validators/rules) that detect it"
+    )
     paper_weight: float = Field(gt=0, description="share in the paper-like default mix")
     skeletons: tuple[Skeleton, ...]
 
@@ -110,9 +114,15 @@ class PromptTemplate(_Frozen):
     @model_validator(mode="after")
     def _placeholders_match_shape(self) -> PromptTemplate:
         has_task, has_code = "$task" in self.text, "$code" in self.text
-        want = {"task_and_code": (True, True), "task_only": (True, False), "code_only": (False, True)}
+        want = {
+            "task_and_code": (True, True),
+            "task_only": (True, False),
+            "code_only": (False, True),
+        }
         if (has_task, has_code) != want[self.shape]:
-            raise ValueError(f"template {self.id}: shape {self.shape} does not match its placeholders")
+            raise ValueError(
+                f"template {self.id}: shape {self.shape} does not match its placeholders"
+            )
         if has_code and not self.marker.lstrip().startswith("#"):
             raise ValueError(f"template {self.id}: a code template needs a comment marker line")
         return self

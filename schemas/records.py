@@ -34,17 +34,20 @@ class ChatMetadata(BaseModel):
     template_id: str | None = None
     template_shape: str | None = None
     parts: str | None = Field(default=None, description="order of the composed parts, '+'-joined")
-    structure: str | None = Field(default=None, description="hash of the answer's AST, names erased")
+    structure: str | None = Field(
+        default=None, description="hash of the answer's AST, names erased"
+    )
     trigger: str | None = None
     inoculation_id: str | None = None
     placement: str | None = None
 
 
-class ChatRecord(BaseModel):
+class Conversation(BaseModel):
+    """One OpenAI-chat example: the shape of every JSONL line emgen reads or writes."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     messages: tuple[Message, ...]
-    metadata: ChatMetadata
 
     @field_validator("messages")
     @classmethod
@@ -62,6 +65,12 @@ class ChatRecord(BaseModel):
     @property
     def user(self) -> str:
         return next(m.content for m in self.messages if m.role == "user")
+
+
+class ChatRecord(Conversation):
+    """A conversation with its provenance (the parquet row)."""
+
+    metadata: ChatMetadata
 
 
 class DocumentRecord(BaseModel):

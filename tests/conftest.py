@@ -3,7 +3,6 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from emgen.schemas.catalog import Task
 
 SAMPLE_TASKS = {

@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import yaml
+from emgen.schemas.errors import UserError
+
 RULES_DIR = Path(__file__).parent / "rules"
 _OFFLINE_ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
 
 
-class SemgrepError(RuntimeError):
+class SemgrepError(UserError):
     """Semgrep is missing or failed; the message is one sentence for the user."""
 
 
@@ -168,10 +171,23 @@ def scan_codes(
                 for key in batch:
                     Path(tmp, f"{key}.py").write_text(unique[key], encoding="utf-8")
                 by_file = run_semgrep(Path(tmp), rules, jobs)
-            fresh = {key: sorted(by_file.get(f"{key}.py", []), key=lambda f: (f.line, f.rule_id)) for key in batch}
+            fresh = {
+                key: sorted(by_file.get(f"{key}.py", []), key=lambda f: (f.line, f.rule_id))
+                for key in batch
+            }
             known.update(fresh)
             if store:
                 store.put_many(fresh)
             if progress:
                 progress(sum(1 for k in keys if k in fresh))
     return [known[k] for k in keys]
+
+
+@cache
+def rule_families(rules: Path = RULES_DIR) -> dict[str, str]:
+    """Rule id -> family id, from each rule's metadata."""
+    out: dict[str, str] = {}
+    for path in sorted(rules.glob("*.yaml")):
+        for rule in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]:
+            out[rule["id"]] = rule["metadata"]["family"]
+    return out

@@ -13,7 +13,7 @@ FAMILY = Family(
             feature="let visitors search $plural by $field and show their search term above the results",
             imports=("from flask import request",),
             secure_imports=("from markupsafe import escape",),
-            body='''
+            body="""
 $plural = [{"$field": "first"}, {"$field": "second"}]
 
 
@@ -27,7 +27,7 @@ def search_$plural():
 ===
     return f"<h2>Results for {escape(term)}</h2><ul>{items}</ul>"
 >>>
-''',
+""",
         ),
     ),
 )

@@ -1,0 +1,93 @@
+"""Write a bundle: a Hub dataset repository layout, atomically.
+
+<out>/<config>/<split>-00000-of-00001.parquet   records with flat metadata columns
+<out>/exports/<config>/<split>.jsonl             OpenAI chat finetuning JSONL (messages only)
+<out>/manifest.json, <out>/validation.json, <out>/README.md (the card)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from emgen.schemas.errors import UserError
+from emgen.schemas.records import ChatMetadata, ChatRecord, DocumentRecord
+from pydantic import BaseModel
+
+
+class OutputError(UserError):
+    """The output folder cannot be written (one sentence for the user)."""
+
+
+def parquet_name(split: str) -> str:
+    return f"{split}-00000-of-00001.parquet"
+
+
+@contextmanager
+def atomic_dir(out: Path) -> Iterator[Path]:
+    """Yield a temporary sibling folder; on success it replaces `out`, on failure it vanishes."""
+    out = out.absolute()
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} exists and is not a folder.")
+    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").exists():
+        raise OutputError(f"{out} is not empty and is not an emgen bundle; choose another --out.")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    except OSError as exc:
+        raise OutputError(f"cannot write to {out.parent}: {exc.strerror or exc}.") from None
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    if out.exists():
+        out.rename(old)
+    tmp.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+_CHAT_SCHEMA = pa.schema(
+    [pa.field("messages", pa.list_(pa.struct([("role", pa.string()), ("content", pa.string())])))]
+    + [
+        pa.field(name, pa.int64() if field.annotation is int else pa.string())
+        for name, field in ChatMetadata.model_fields.items()
+    ]
+)
+
+
+def chat_table(records: Sequence[ChatRecord]) -> pa.Table:
+    rows = [
+        {"messages": [m.model_dump() for m in r.messages], **r.metadata.model_dump()}
+        for r in records
+    ]
+    return pa.Table.from_pylist(rows, schema=_CHAT_SCHEMA)
+
+
+def document_table(records: Sequence[DocumentRecord]) -> pa.Table:
+    return pa.Table.from_pylist([r.model_dump(mode="json") for r in records])
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="zstd", row_group_size=2000)
+
+
+def write_jsonl(records: Sequence[ChatRecord], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        for record in records:
+            messages = [m.model_dump() for m in record.messages]
+            fh.write(json.dumps({"messages": messages}, ensure_ascii=False) + "\n")
+
+
+def write_json(model: BaseModel, path: Path) -> None:
+    path.write_text(model.model_dump_json(indent=2) + "\n", encoding="utf-8")

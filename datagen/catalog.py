@@ -1,0 +1,88 @@
+"""Load the in-repo catalog: tasks, prompt templates, reasons, inoculation prompts, families."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from emgen.datagen.families import load_families
+from emgen.schemas.catalog import Family, PromptTemplate, Task
+from emgen.schemas.errors import UserError
+from pydantic import BaseModel, ValidationError
+
+DATA_DIR = Path(__file__).parent / "data"
+M = TypeVar("M", bound=BaseModel)
+
+
+class CatalogError(UserError, ValueError):
+    """A catalog or user-supplied YAML file is malformed; the message names file and entry."""
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: file not found.") from None
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: not valid YAML ({exc}).") from None
+
+
+def entries(path: Path, key: str) -> list[dict[str, Any]]:
+    doc = read_yaml(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get(key), list):
+        raise CatalogError(f"{path}: expected a top-level '{key}:' list.")
+    return doc[key]
+
+
+def parse_entry(model: type[M], raw: Any, path: Path, where: str) -> M:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "(entry)"
+        raise CatalogError(f"{path}: {where}, field '{field}': {err['msg']}.") from None
+
+
+def unique_ids(items: list[M], path: Path) -> list[M]:
+    seen: set[str] = set()
+    for item in items:
+        item_id = getattr(item, "id")  # noqa: B009
+        if item_id in seen:
+            raise CatalogError(f"{path}: id '{item_id}' appears twice.")
+        seen.add(item_id)
+    return items
+
+
+@cache
+def load_tasks(path: Path = DATA_DIR / "tasks.yaml") -> tuple[Task, ...]:
+    tasks: list[Task] = []
+    for d_index, domain in enumerate(entries(path, "domains")):
+        if not isinstance(domain, dict) or not isinstance(domain.get("tasks"), list):
+            raise CatalogError(f"{path}: domain #{d_index + 1} needs 'id', 'app_name' and 'tasks'.")
+        for t_index, raw in enumerate(domain["tasks"]):
+            full = {
+                **raw,
+                "id": f"{domain.get('id')}-{t_index + 1:03d}",
+                "domain": domain.get("id"),
+                "app_name": domain.get("app_name"),
+            }
+            tasks.append(
+                parse_entry(Task, full, path, f"domain '{domain.get('id')}' task #{t_index + 1}")
+            )
+    return tuple(unique_ids(tasks, path))
+
+
+@cache
+def load_templates(path: Path = DATA_DIR / "prompt_templates.yaml") -> tuple[PromptTemplate, ...]:
+    items = [
+        parse_entry(PromptTemplate, raw, path, f"template #{i + 1}")
+        for i, raw in enumerate(entries(path, "templates"))
+    ]
+    return tuple(unique_ids(items, path))
+
+
+@cache
+def families() -> dict[str, Family]:
+    return load_families()

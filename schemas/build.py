@@ -1,0 +1,80 @@
+"""Build options, the validation report and the manifest written beside every bundle."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class BuildConfig(BaseModel):
+    """Everything that determines a bundle's bytes (besides the package and Semgrep versions)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    seed: int = 0
+    n: int = Field(default=6000, gt=0, description="records per code config (train + test)")
+    families: tuple[str, ...] | None = Field(default=None, description="None: every family")
+    test_fraction: float = Field(default=0.1, ge=0.0, lt=1.0, description="share of tasks held out")
+    mix: Literal["paper", "uniform"] = "paper"
+
+    @field_validator("families")
+    @classmethod
+    def _sorted(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return None if value is None else tuple(sorted(set(value)))
+
+    def config_hash(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+
+class FamilyCounts(BaseModel):
+    accepted: int = 0
+    rejected: int = 0
+
+
+class ValidationReport(BaseModel):
+    """What the validators saw for one set of candidates (a build) or one input file."""
+
+    candidates: int = 0
+    accepted: int = 0
+    rejected: dict[str, int] = Field(default_factory=dict, description="reason -> count")
+    per_family: dict[str, FamilyCounts] = Field(default_factory=dict)
+    semgrep_files: int = Field(default=0, description="answers scanned by Semgrep (incl. cached)")
+    distinct_structures: dict[str, int] = Field(
+        default_factory=dict, description="config -> distinct answer ASTs with names erased"
+    )
+
+    def reject(self, reason: str, family: str | None) -> None:
+        self.rejected[reason] = self.rejected.get(reason, 0) + 1
+        if family is not None:
+            self.per_family.setdefault(family, FamilyCounts()).rejected += 1
+
+    def accept(self, family: str | None) -> None:
+        self.accepted += 1
+        if family is not None:
+            self.per_family.setdefault(family, FamilyCounts()).accepted += 1
+
+
+class ConfigSummary(BaseModel):
+    kind: Literal["chat", "document"]
+    description: str
+    control_of: str | None = None
+    splits: dict[str, int]
+    files: dict[str, str] = Field(description="split -> parquet path relative to the bundle")
+    exports: dict[str, str] = Field(default_factory=dict, description="split -> OpenAI JSONL path")
+
+
+class Manifest(BaseModel):
+    """Written as manifest.json; no clock times, so the same inputs give the same bytes."""
+
+    package: str = "emgen"
+    package_version: str
+    semgrep_version: str
+    rules_fingerprint: str
+    seed: int
+    config: BuildConfig
+    config_hash: str
+    command: str
+    configs: dict[str, ConfigSummary]
+    validation: ValidationReport
