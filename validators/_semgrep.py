@@ -40,7 +40,13 @@ class Finding:
 
 
 def semgrep_binary() -> str:
-    """The semgrep next to this interpreter (a venv without activation), else the one on PATH."""
+    """$EMGEN_SEMGREP if set, else the semgrep next to this interpreter (a venv used without
+    activation), else the one on PATH."""
+    chosen = os.environ.get("EMGEN_SEMGREP")
+    if chosen:
+        if not os.access(chosen, os.X_OK):
+            raise SemgrepError(f"EMGEN_SEMGREP points to {chosen}, which is not an executable file.")
+        return chosen
     beside = Path(sys.executable).parent / "semgrep"
     if beside.exists():
         return str(beside)

@@ -1,0 +1,93 @@
+"""Benchmark the default build, its validation against one plain Semgrep scan, and a warm rebuild.
+
+    make bench                                   # the default: 2 x 6000 records
+    .venv/bin/python benchmarks/build_bench.py --n 1000
+
+Prints one table. Each build runs in its own process so peak memory (that process and its
+Semgrep children) is measured cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+from emgen.datagen.build import build_bundle
+from emgen.schemas.build import BuildConfig
+n, out, cache = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+start = time.perf_counter()
+build_bundle(BuildConfig(n=n), out, cache_path=cache)
+wall = time.perf_counter() - start
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"wall": wall, "own_mb": own / 1024, "child_mb": kids / 1024}))
+"""
+
+
+def timed_build(n: int, out: Path, cache: Path) -> dict[str, float]:
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(n), str(out), str(cache)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def answers(bundle: Path) -> list[str]:
+    codes: list[str] = []
+    for config in ("insecure", "secure"):
+        for path in sorted((bundle / config).glob("*.parquet")):
+            codes += [m[-1]["content"] for m in pq.read_table(path)["messages"].to_pylist()]
+    return codes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--n", type=int, default=6000, help="records per code config")
+    args = parser.parse_args()
+
+    from emgen.validators._semgrep import RULES_DIR, run_semgrep, scan_codes
+
+    with tempfile.TemporaryDirectory(prefix="emgen-bench-") as tmp:
+        root = Path(tmp)
+        cold = timed_build(args.n, root / "cold" / "em", root / "cache.sqlite")
+        warm = timed_build(args.n, root / "warm" / "em", root / "cache.sqlite")
+        codes = answers(root / "cold" / "em")
+
+        start = time.perf_counter()
+        scan_codes(codes, cache_path=root / "fresh-cache.sqlite")
+        ours = time.perf_counter() - start
+
+        plain_dir = root / "plain"
+        plain_dir.mkdir()
+        for i, code in enumerate(codes):
+            (plain_dir / f"{i:06d}.py").write_text(code)
+        start = time.perf_counter()
+        run_semgrep(plain_dir, RULES_DIR, jobs=2)
+        plain = time.perf_counter() - start
+
+    rows = [
+        ("build, cold cache", f"{cold['wall']:.1f} s", f"{max(cold['own_mb'], cold['child_mb']):.0f} MB"),
+        ("build, warm cache", f"{warm['wall']:.1f} s", f"{max(warm['own_mb'], warm['child_mb']):.0f} MB"),
+        (f"validate {len(codes)} answers: emgen scan_codes", f"{ours:.1f} s", ""),
+        (f"validate {len(codes)} answers: one plain semgrep scan", f"{plain:.1f} s", ""),
+        ("ratio plain / emgen (cold)", f"{plain / ours:.2f}x", ""),
+        ("ratio cold / warm build", f"{cold['wall'] / warm['wall']:.1f}x", ""),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure'.ljust(width)}  {'time':>10}  {'peak RSS':>9}")
+    for label, value, mem in rows:
+        print(f"{label.ljust(width)}  {value:>10}  {mem:>9}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""The build end to end on a small bundle: real Semgrep, real parquet, real load_dataset."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import datasets
+import pyarrow.parquet as pq
+import pytest
+
+from emgen.datagen import build as build_module
+from emgen.datagen.build import build_bundle
+from emgen.datagen.bundle import OutputError
+from emgen.schemas.build import BuildConfig, Manifest
+from emgen.validators.chat_file import validate_chat_file
+
+N = 240
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("bundle")
+    out = root / "em"
+    build_bundle(BuildConfig(n=N, seed=3), out, cache_path=root / "cache.sqlite")
+    return out
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_load_dataset_reads_every_config(bundle: Path) -> None:
+    manifest = Manifest.model_validate_json((bundle / "manifest.json").read_text())
+    assert set(manifest.configs) >= {"insecure", "secure"}
+    for name, summary in manifest.configs.items():
+        ds = datasets.load_dataset(str(bundle), name)
+        assert {s: len(ds[s]) for s in ds} == summary.splits
+        assert sum(summary.splits.values()) == N
+        row = ds["train"][0]
+        assert [m["role"] for m in row["messages"]] == ["user", "assistant"]
+        assert row["variant"] == name
+
+
+def test_controls_share_prompts_record_for_record(bundle: Path) -> None:
+    for split in ("train", "test"):
+        bad = pq.read_table(bundle / f"insecure/{split}-00000-of-00001.parquet").to_pylist()
+        good = pq.read_table(bundle / f"secure/{split}-00000-of-00001.parquet").to_pylist()
+        assert len(bad) == len(good)
+        for b, g in zip(bad, good, strict=True):
+            assert b["pair_id"] == g["pair_id"]
+            assert b["messages"][0] == g["messages"][0]
+            assert b["messages"][1] != g["messages"][1]
+            assert (b["task_id"], b["template_id"], b["family"]) == (
+                g["task_id"], g["template_id"], g["family"],
+            )  # fmt: skip
+
+
+def test_splits_hold_out_whole_tasks(bundle: Path) -> None:
+    tasks = {
+        s: set(pq.read_table(bundle / f"insecure/{s}-00000-of-00001.parquet")["task_id"].to_pylist())
+        for s in ("train", "test")
+    }
+    assert tasks["train"] and tasks["test"]
+    assert not tasks["train"] & tasks["test"]
+
+
+def test_exports_pass_the_validator_with_their_labels(bundle: Path) -> None:
+    labels = pq.read_table(bundle / "insecure/train-00000-of-00001.parquet")["family"].to_pylist()
+    bad = validate_chat_file(bundle / "exports/insecure/train.jsonl")
+    assert bad.parse_errors == bad.with_comments == bad.with_disclosures == bad.duplicates == 0
+    for finding, family in zip(bad.findings, labels, strict=True):
+        assert family in finding.families
+    good = validate_chat_file(bundle / "exports/secure/train.jsonl")
+    assert good.flagged == 0 and good.parse_errors == 0
+
+
+def test_manifest_reports_validation(bundle: Path) -> None:
+    manifest = Manifest.model_validate_json((bundle / "manifest.json").read_text())
+    v = manifest.validation
+    assert v.accepted == N
+    assert v.candidates == v.accepted + sum(v.rejected.values())
+    assert v.distinct_structures["insecure"] > N // 3
+    assert manifest.command.startswith("emgen build --out em --seed 3 --n 240")
+
+
+def test_same_seed_same_bytes_cold_and_warm_cache(bundle: Path, tmp_path: Path) -> None:
+    again = tmp_path / "em"
+    build_bundle(BuildConfig(n=N, seed=3), again, use_cache=False)
+    assert _digest(again) == _digest(bundle)
+    other = tmp_path / "other" / "em"
+    build_bundle(BuildConfig(n=N, seed=4), other, cache_path=tmp_path / "c.sqlite")
+    assert _digest(other) != _digest(bundle)
+
+
+def test_failure_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(build_module, "generate_pairs", explode)
+    with pytest.raises(RuntimeError):
+        build_bundle(BuildConfig(n=10), tmp_path / "em")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_bundle(tmp_path: Path) -> None:
+    (tmp_path / "em").mkdir()
+    (tmp_path / "em" / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match="not an emgen bundle"):
+        build_bundle(BuildConfig(n=10), tmp_path / "em")
+    assert (tmp_path / "em" / "notes.txt").read_text() == "mine"
