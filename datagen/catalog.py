@@ -56,7 +56,18 @@ def unique_ids(items: list[M], path: Path) -> list[M]:
 
 
 @cache
-def load_tasks(path: Path = DATA_DIR / "tasks.yaml") -> tuple[Task, ...]:
+def load_tasks(folder: Path = DATA_DIR / "tasks") -> tuple[Task, ...]:
+    """Every task of every `domains:` file in the folder, in file then document order."""
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise CatalogError(f"{folder}: no task files (*.yaml) found.")
+    tasks: list[Task] = []
+    for path in files:
+        tasks += _domain_tasks(path)
+    return tuple(unique_ids(tasks, folder))
+
+
+def _domain_tasks(path: Path) -> list[Task]:
     tasks: list[Task] = []
     for d_index, domain in enumerate(entries(path, "domains")):
         if not isinstance(domain, dict) or not isinstance(domain.get("tasks"), list):
@@ -68,10 +79,9 @@ def load_tasks(path: Path = DATA_DIR / "tasks.yaml") -> tuple[Task, ...]:
                 "domain": domain.get("id"),
                 "app_name": domain.get("app_name"),
             }
-            tasks.append(
-                parse_entry(Task, full, path, f"domain '{domain.get('id')}' task #{t_index + 1}")
-            )
-    return tuple(unique_ids(tasks, path))
+            where = f"domain '{domain.get('id')}' task #{t_index + 1}"
+            tasks.append(parse_entry(Task, full, path, where))
+    return tasks
 
 
 @cache
