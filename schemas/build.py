@@ -33,6 +33,15 @@ class FamilyCounts(BaseModel):
     rejected: int = 0
 
 
+class Violation(BaseModel):
+    """A record of a written config that breaks one of its variant's invariants."""
+
+    config: str
+    pair_id: str
+    invariant: str
+    detail: str
+
+
 class ValidationReport(BaseModel):
     """What the validators saw for one set of candidates (a build) or one input file."""
 
@@ -44,6 +53,14 @@ class ValidationReport(BaseModel):
     distinct_structures: dict[str, int] = Field(
         default_factory=dict, description="config -> distinct answer ASTs with names erased"
     )
+    invariants_checked: dict[str, list[str]] = Field(
+        default_factory=dict, description="config -> the invariants verified on every record"
+    )
+    violations: list[Violation] = Field(default_factory=list, description="empty when valid")
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
 
     def reject(self, reason: str, family: str | None) -> None:
         self.rejected[reason] = self.rejected.get(reason, 0) + 1
