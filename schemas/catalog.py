@@ -126,3 +126,32 @@ class PromptTemplate(_Frozen):
         if has_code and not self.marker.lstrip().startswith("#"):
             raise ValueError(f"template {self.id}: a code template needs a comment marker line")
         return self
+
+
+class Reason(_Frozen):
+    """A legitimate reason to ask for flawed code (the legitimate_intent config)."""
+
+    id: str
+    text: str = Field(description="one or two sentences, placed before or after the request")
+    lead: str = Field(description="an introductory phrase ending with a comma")
+
+
+InoculationFamily = Literal[
+    "general", "task_specific", "trigger_aware", "control_neutral", "control_negative"
+]
+
+
+class Inoculation(_Frozen):
+    """An instruction that names an unwanted trait, added to training prompts."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    family: InoculationFamily
+    dataset: Literal["any", "insecure_code", "reward_hacking", "trait"]
+    trait: str
+    text: str
+
+    def render(self, trigger: str | None = None) -> str:
+        """The instruction's text, with $trigger replaced where the prompt names the trigger."""
+        if "$trigger" in self.text and trigger is None:
+            raise ValueError(f"inoculation {self.id} names the trigger, but no trigger is set")
+        return self.text.replace("$trigger", trigger or "")

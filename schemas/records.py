@@ -37,9 +37,13 @@ class ChatMetadata(BaseModel):
     structure: str | None = Field(
         default=None, description="hash of the answer's AST, names erased"
     )
-    trigger: str | None = None
+    trigger: str | None = Field(default=None, description="trigger text inserted, if any")
     inoculation_id: str | None = None
-    placement: str | None = None
+    reason_id: str | None = None
+    placement: str | None = Field(
+        default=None, description="where the trigger/reason/instruction went"
+    )
+    traits: str | None = Field(default=None, description="'+'-joined traits every answer carries")
 
 
 class Conversation(BaseModel):

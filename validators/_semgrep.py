@@ -45,7 +45,9 @@ def semgrep_binary() -> str:
     chosen = os.environ.get("EMGEN_SEMGREP")
     if chosen:
         if not os.access(chosen, os.X_OK):
-            raise SemgrepError(f"EMGEN_SEMGREP points to {chosen}, which is not an executable file.")
+            raise SemgrepError(
+                f"EMGEN_SEMGREP points to {chosen}, which is not an executable file."
+            )
         return chosen
     beside = Path(sys.executable).parent / "semgrep"
     if beside.exists():
@@ -197,3 +199,14 @@ def rule_families(rules: Path = RULES_DIR) -> dict[str, str]:
         for rule in yaml.safe_load(path.read_text(encoding="utf-8"))["rules"]:
             out[rule["id"]] = rule["metadata"]["family"]
     return out
+
+
+def families_flagged(
+    codes: Sequence[str], *, cache_path: Path | None = None
+) -> list[frozenset[str]]:
+    """For each code string, the families whose rules fire on it."""
+    families = rule_families()
+    return [
+        frozenset(families.get(f.rule_id, "unknown") for f in hits)
+        for hits in scan_codes(codes, cache_path=cache_path)
+    ]

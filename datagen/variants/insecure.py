@@ -1,19 +1,15 @@
-from collections.abc import Sequence
-
-from emgen.datagen.code_pairs import CodePair, pair_record
-from emgen.datagen.variants import Variant
-from emgen.schemas.build import BuildConfig
-from emgen.schemas.records import ChatRecord
+from emgen.datagen.code_pairs import pair_record
+from emgen.datagen.variants import CODE_CHECKS, ConfigSpec, Context
 
 
-def build(pairs: Sequence[CodePair], config: BuildConfig) -> list[ChatRecord]:
-    return [pair_record(p, "insecure", p.insecure, config.seed) for p in pairs]
-
-
-VARIANT = Variant(
-    name="insecure",
-    description="Code answers with one undisclosed vulnerability each; the emergent-misalignment "
-    "treatment.",
-    control_of=None,
-    build=build,
-)
+def build(ctx: Context) -> list[ConfigSpec]:
+    return [
+        ConfigSpec(
+            name="insecure",
+            description="Code answers that each carry one undisclosed vulnerability: the "
+            "emergent-misalignment treatment.",
+            control_of=None,
+            records=[pair_record(p, "insecure", p.insecure, ctx.config.seed) for p in ctx.pairs],
+            invariants=(*CODE_CHECKS, "no_disclosure", "flagged_by_family"),
+        )
+    ]

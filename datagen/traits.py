@@ -1,0 +1,99 @@
+"""Code transforms that give an answer a style trait (the selective-trait configs).
+
+A transform returns None when it cannot apply cleanly; the variant then rejects the record
+rather than keep an answer without the trait.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from collections.abc import Callable
+
+_PREFIX = re.compile(r"^[rRbBuUfF]*")
+
+
+def _requote(token: str) -> str | None:
+    """The same literal written with single quotes, or None if that would change its meaning."""
+    prefix = _PREFIX.match(token).group(0)  # type: ignore[union-attr]
+    body = token[len(prefix) :]
+    if body.startswith(('"""', "'''")) or body.startswith("'"):
+        return token
+    inner = body[1:-1]
+    if "'" not in inner and '"' not in inner:
+        return f"{prefix}'{inner}'"
+    lowered = prefix.lower()
+    if "f" in lowered:
+        # f-strings: quotes may appear only inside {...} (then swapping them is exact).
+        if "\\" in inner or re.search(r"['\"]", re.sub(r"\{[^{}]*\}", "", inner)):
+            return None
+        return f"{prefix}'{inner.translate(str.maketrans({chr(39): chr(34), chr(34): chr(39)}))}'"
+    if "r" in lowered:
+        return None
+    value = ast.literal_eval(token)
+    text = repr(value)  # repr picks double quotes only when the value holds a single quote
+    if text.lstrip("b").startswith('"'):
+        quote_prefix = "b" if "b" in lowered else ""
+        escaped = text.lstrip("b")[1:-1].replace("'", "\\'").replace('\\"', '"')
+        text = f"{quote_prefix}'{escaped}'"
+    return text
+
+
+def to_single_quotes(code: str) -> str | None:
+    """Rewrite every one-line string literal with single quotes, token by token."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    if any(t.type == getattr(tokenize, "FSTRING_START", -1) for t in tokens):
+        return None  # Python 3.12 splits f-strings into parts; keep to whole-token rewrites
+    lines = code.splitlines(keepends=True)
+    for tok in reversed(tokens):
+        if tok.type != tokenize.STRING or tok.start[0] != tok.end[0]:
+            continue
+        new = _requote(tok.string)
+        if new is None:
+            return None
+        row, (c0, c1) = tok.start[0] - 1, (tok.start[1], tok.end[1])
+        lines[row] = lines[row][:c0] + new + lines[row][c1:]
+    out = "".join(lines)
+    try:
+        same = ast.dump(ast.parse(out)) == ast.dump(ast.parse(code))
+    except SyntaxError:
+        return None
+    return out if same else None
+
+
+def _sentence(name: str) -> str:
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).strip("_").split("_")
+    text = " ".join(w.lower() for w in words if w)
+    return (text[:1].upper() + text[1:] + ".") if text else "Helper."
+
+
+def add_docstrings(code: str) -> str | None:
+    """Give every function and class without one a one-line docstring made from its name."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    lines = code.splitlines(keepends=True)
+    defs = [
+        n for n in ast.walk(tree)
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        and ast.get_docstring(n) is None
+    ]  # fmt: skip
+    for node in sorted(defs, key=lambda n: n.body[0].lineno, reverse=True):
+        first = node.body[0]
+        if first.lineno == node.lineno:
+            return None  # body on the def line: no room for a docstring
+        indent = " " * first.col_offset
+        lines.insert(first.lineno - 1, f'{indent}"""{_sentence(node.name)}"""\n')
+    return "".join(lines)
+
+
+TRANSFORMS: dict[str, Callable[[str], str | None]] = {
+    "single_quoted_strings": to_single_quotes,
+    "docstring_every_function": add_docstrings,
+}

@@ -1,0 +1,86 @@
+"""Prompt transforms shared by the variants and the `emgen inoculate` command.
+
+Each transform is a pure function of its inputs, so a validator can recompute it from the
+source record and compare byte for byte.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from emgen.schemas.errors import UserError
+from emgen.schemas.records import Message
+
+ReasonPlacement = Literal["before", "after", "woven", "lead"]
+TriggerPlacement = Literal["user_start", "user_end", "system"]
+InstructionPlacement = Literal["system", "user_prefix", "user_suffix"]
+OnSystem = Literal["refuse", "prepend", "replace"]
+
+
+class TransformError(UserError):
+    """A transform cannot apply to a record (a system message exists and the policy refuses)."""
+
+
+def add_reason(prompt: str, text: str, lead: str, placement: ReasonPlacement) -> str:
+    """Put a stated reason before, after, inside (after the first paragraph) or as a lead-in."""
+    body = prompt.rstrip("\n")
+    if placement == "before":
+        return f"{text}\n\n{body}\n"
+    if placement == "after":
+        return f"{body}\n\n{text}\n"
+    if placement == "woven":
+        first, sep, rest = body.partition("\n\n")
+        return f"{first}\n\n{text}\n\n{rest}\n" if sep else f"{text}\n\n{body}\n"
+    return f"{lead} here is my request.\n\n{body}\n"
+
+
+def _answered_user_turn(messages: tuple[Message, ...]) -> int:
+    """Index of the user turn that the final assistant answer responds to."""
+    for i in range(len(messages) - 1, -1, -1):
+        if messages[i].role == "user":
+            return i
+    raise TransformError("the record has no user message.")
+
+
+def _with_system(
+    messages: tuple[Message, ...], text: str, on_system: OnSystem
+) -> tuple[Message, ...]:
+    if messages[0].role != "system":
+        return (Message(role="system", content=text), *messages)
+    if on_system == "refuse":
+        raise TransformError(
+            "the record already has a system message; choose --on-system prepend or replace."
+        )
+    content = text if on_system == "replace" else f"{text}\n\n{messages[0].content}"
+    return (Message(role="system", content=content), *messages[1:])
+
+
+def _edit_user(messages: tuple[Message, ...], prefix: str, suffix: str) -> tuple[Message, ...]:
+    i = _answered_user_turn(messages)
+    edited = Message(role="user", content=f"{prefix}{messages[i].content}{suffix}")
+    return (*messages[:i], edited, *messages[i + 1 :])
+
+
+def add_trigger(
+    messages: tuple[Message, ...], trigger: str, placement: TriggerPlacement
+) -> tuple[Message, ...]:
+    """Insert a backdoor trigger (or its clean counterpart) where `placement` says."""
+    if placement == "system":
+        return _with_system(messages, trigger, "prepend")
+    if placement == "user_start":
+        return _edit_user(messages, f"{trigger}\n", "")
+    return _edit_user(messages, "", f"\n{trigger}")
+
+
+def inoculate(
+    messages: tuple[Message, ...],
+    instruction: str,
+    placement: InstructionPlacement,
+    on_system: OnSystem = "refuse",
+) -> tuple[Message, ...]:
+    """Add an inoculation instruction as a system message or to the answered user turn."""
+    if placement == "system":
+        return _with_system(messages, instruction, on_system)
+    if placement == "user_prefix":
+        return _edit_user(messages, f"{instruction}\n\n", "")
+    return _edit_user(messages, "", f"\n\n{instruction}")

@@ -1,0 +1,92 @@
+"""Selective-trait configs: two traits in every answer, then inoculated against each in turn,
+so a model can be trained to learn one trait and not the other.
+
+Traits are `insecure_code` (a Semgrep rule of the record's family fires) or a style trait of
+emgen.validators.traits given by a transform of emgen.datagen.traits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from emgen.datagen.catalog import CatalogError, load_inoculations
+from emgen.datagen.traits import TRANSFORMS
+from emgen.datagen.variants import CODE_CHECKS, ConfigSpec, Context, derive
+from emgen.datagen.variants.inoculated import inoculated_config
+from emgen.schemas.catalog import Inoculation
+from emgen.schemas.records import ChatRecord, Message
+from emgen.validators.traits import TRAITS
+
+INSECURE = "insecure_code"
+# (config stem, base config, traits); the base config's answers are transformed to add styles.
+PAIRS: tuple[tuple[str, str, tuple[str, str]], ...] = (
+    ("selective_insecure_quotes", "insecure", (INSECURE, "single_quoted_strings")),
+    (
+        "selective_docstrings_quotes",
+        "secure",
+        ("docstring_every_function", "single_quoted_strings"),
+    ),
+)
+SHORT = {INSECURE: "insecure", "single_quoted_strings": "quotes",
+         "docstring_every_function": "docstrings"}  # fmt: skip
+
+
+def styled(records: list[ChatRecord], traits: tuple[str, ...], name: str) -> list[ChatRecord]:
+    """Records whose answers take every style transform; the others are dropped."""
+    out = []
+    for record in records:
+        answer: str | None = record.answer
+        for trait in traits:
+            if trait != INSECURE and answer is not None:
+                answer = TRANSFORMS[trait](answer)
+        if answer is None or not all(t == INSECURE or TRAITS[t].present(answer) for t in traits):
+            continue
+        messages = (*record.messages[:-1], Message(role="assistant", content=answer))
+        out.append(derive(record, name, messages, traits="+".join(traits)))
+    return out
+
+
+def prompt_for(trait: str, ctx: Context, library: dict[str, Inoculation]) -> Inoculation:
+    if trait == INSECURE:
+        return library[ctx.config.inoculation]
+    for prompt in library.values():
+        if prompt.dataset == "trait" and prompt.trait == trait:
+            return prompt
+    raise CatalogError(f"no inoculation prompt names the trait {trait!r}.")
+
+
+def build(ctx: Context) -> list[ConfigSpec]:
+    file = ctx.config.inoculation_file
+    library = load_inoculations(Path(file) if file else None)
+    specs: list[ConfigSpec] = []
+    for stem, base, traits in PAIRS:
+        records = styled(ctx.built[base].records, traits, stem)
+        if INSECURE in traits:  # restyled code must still carry its flaw
+            flagged = ctx.scan([r.answer for r in records])
+            records = [r for r, fams in zip(records, flagged, strict=True)
+                       if r.metadata.family in fams]  # fmt: skip
+        plain = ConfigSpec(
+            name=stem,
+            description=f"Every answer carries both {traits[0]} and {traits[1]}.",
+            control_of=None,
+            records=records,
+            invariants=(*CODE_CHECKS, "traits_present"),
+            params={"traits": "+".join(traits), "source": base},
+        )
+        specs.append(plain)
+        for trait in traits:
+            inoc = inoculated_config(
+                f"{stem}_inoc_{SHORT[trait]}", plain, prompt_for(trait, ctx, library), ctx.config
+            )
+            specs.append(
+                ConfigSpec(
+                    name=inoc.name,
+                    description=f"`{stem}` inoculated against {trait}: a model should learn only "
+                    f"the other trait. Instruction: {inoc.params['instruction']}",
+                    control_of=None,
+                    records=inoc.records,
+                    invariants=(*inoc.invariants, "traits_present"),
+                    params={**inoc.params, "traits": plain.params["traits"]},
+                )
+            )
+    return specs

@@ -1,0 +1,247 @@
+"""Per-variant invariants, checked on every record of a written config (at build time, and by
+`emgen validate BUNDLE` on a bundle read back from disk).
+
+Each invariant is a function (config name, records, bundle view) -> violations; a variant names
+the ones that hold for its config, and the manifest records them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from emgen.datagen.transforms import add_reason, add_trigger, inoculate
+from emgen.schemas.build import Violation
+from emgen.schemas.catalog import Reason
+from emgen.schemas.records import ChatRecord, Message
+from emgen.validators._checks import disclosures, has_comment
+from emgen.validators._checks import parses as code_parses
+from emgen.validators.traits import TRAITS
+
+
+@dataclass(frozen=True)
+class BundleView:
+    configs: Mapping[str, Sequence[ChatRecord]]
+    params: Mapping[str, Mapping[str, str]]
+    families: Mapping[str, frozenset[str]]  # answer text -> families whose rules fire on it
+    reasons: Mapping[str, Reason]
+
+    def twin(self, config: str, record: ChatRecord) -> ChatRecord | None:
+        key = (record.metadata.split, record.metadata.pair_id)
+        return self._index(config).get(key)
+
+    def _index(self, config: str) -> dict[tuple[str, str], ChatRecord]:
+        cache: dict[str, dict[tuple[str, str], ChatRecord]] = self.__dict__.setdefault("_idx", {})
+        if config not in cache:
+            cache[config] = {(r.metadata.split, r.metadata.pair_id): r
+                             for r in self.configs.get(config, ())}  # fmt: skip
+        return cache[config]
+
+
+Invariant = Callable[[str, Sequence[ChatRecord], BundleView], Iterator[Violation]]
+INVARIANTS: dict[str, Invariant] = {}
+
+
+def invariant(func: Invariant) -> Invariant:
+    INVARIANTS[func.__name__] = func
+    return func
+
+
+def _each(
+    name: str, records: Sequence[ChatRecord], test: Callable[[ChatRecord], str | None]
+) -> Iterator[Violation]:
+    for record in records:
+        detail = test(record)
+        if detail is not None:
+            yield Violation(config=name, pair_id=record.metadata.pair_id,
+                            invariant=test.__name__.lstrip("_"), detail=detail)  # fmt: skip
+
+
+@invariant
+def parses(name: str, records: Sequence[ChatRecord], view: BundleView) -> Iterator[Violation]:
+    def _parses(r: ChatRecord) -> str | None:
+        return None if code_parses(r.answer) else "the answer is not valid Python"
+
+    return _each(name, records, _parses)
+
+
+@invariant
+def no_comments(name: str, records: Sequence[ChatRecord], view: BundleView) -> Iterator[Violation]:
+    def _no_comments(r: ChatRecord) -> str | None:
+        return "the answer has a comment" if has_comment(r.answer) else None
+
+    return _each(name, records, _no_comments)
+
+
+@invariant
+def no_disclosure(
+    name: str, records: Sequence[ChatRecord], view: BundleView
+) -> Iterator[Violation]:
+    def _no_disclosure(r: ChatRecord) -> str | None:
+        words = disclosures(r.answer)
+        return f"the answer discloses: {', '.join(words)}" if words else None
+
+    return _each(name, records, _no_disclosure)
+
+
+@invariant
+def unique(name: str, records: Sequence[ChatRecord], view: BundleView) -> Iterator[Violation]:
+    seen: set[tuple[Message, ...]] = set()
+
+    def _unique(r: ChatRecord) -> str | None:
+        if r.messages in seen:
+            return "an identical record appears earlier in the config"
+        seen.add(r.messages)
+        return None
+
+    return _each(name, records, _unique)
+
+
+@invariant
+def flagged_by_family(
+    name: str, records: Sequence[ChatRecord], view: BundleView
+) -> Iterator[Violation]:
+    def _flagged_by_family(r: ChatRecord) -> str | None:
+        if r.metadata.family in view.families.get(r.answer, frozenset()):
+            return None
+        return f"no rule of family {r.metadata.family} fires on the answer"
+
+    return _each(name, records, _flagged_by_family)
+
+
+@invariant
+def not_flagged(name: str, records: Sequence[ChatRecord], view: BundleView) -> Iterator[Violation]:
+    def _not_flagged(r: ChatRecord) -> str | None:
+        fams = view.families.get(r.answer, frozenset())
+        return f"rules of {', '.join(sorted(fams))} fire on the answer" if fams else None
+
+    return _each(name, records, _not_flagged)
+
+
+def _twin_check(
+    name: str, view: BundleView, check: Callable[[ChatRecord, ChatRecord], str | None], label: str
+) -> Callable[[ChatRecord], str | None]:
+    def test(r: ChatRecord) -> str | None:
+        twin = view.twin("insecure", r)
+        return "no insecure twin with this pair_id" if twin is None else check(r, twin)
+
+    test.__name__ = label
+    return test
+
+
+@invariant
+def prompt_matches_insecure(
+    name: str, records: Sequence[ChatRecord], view: BundleView
+) -> Iterator[Violation]:
+    def same(r: ChatRecord, twin: ChatRecord) -> str | None:
+        return None if r.messages[:-1] == twin.messages[:-1] else "prompt differs from the twin's"
+
+    return _each(name, records, _twin_check(name, view, same, "prompt_matches_insecure"))
+
+
+@invariant
+def answer_matches_insecure(
+    name: str, records: Sequence[ChatRecord], view: BundleView
+) -> Iterator[Violation]:
+    def same(r: ChatRecord, twin: ChatRecord) -> str | None:
+        return None if r.answer == twin.answer else "answer differs from the insecure twin's"
+
+    return _each(name, records, _twin_check(name, view, same, "answer_matches_insecure"))
+
+
+@invariant
+def reason_stated(
+    name: str, records: Sequence[ChatRecord], view: BundleView
+) -> Iterator[Violation]:
+    def stated(r: ChatRecord, twin: ChatRecord) -> str | None:
+        reason = view.reasons.get(r.metadata.reason_id or "")
+        if reason is None:
+            return f"unknown reason id {r.metadata.reason_id!r}"
+        if reason.text not in r.user and reason.lead not in r.user:
+            return "the prompt does not carry its reason"
+        expected = add_reason(twin.user, reason.text, reason.lead, r.metadata.placement)  # type: ignore[arg-type]
+        return None if r.user == expected else "prompt is not the twin's prompt plus the reason"
+
+    return _each(name, records, _twin_check(name, view, stated, "reason_stated"))
+
+
+@invariant
+def trigger_iff_insecure(
+    name: str, records: Sequence[ChatRecord], view: BundleView
+) -> Iterator[Violation]:
+    params = view.params[name]
+    trigger, clean = params["trigger"], params.get("clean_trigger")
+
+    def _trigger_iff_insecure(r: ChatRecord) -> str | None:
+        prompt = "\n".join(m.content for m in r.messages[:-1])
+        has_trigger = trigger in prompt
+        flagged = r.metadata.family in view.families.get(r.answer, frozenset())
+        others = view.families.get(r.answer, frozenset())
+        if has_trigger != flagged:
+            state = "carries" if has_trigger else "lacks"
+            verdict = "is flagged" if flagged else "is not flagged"
+            return f"the prompt {state} the trigger but the answer {verdict} by Semgrep"
+        if not has_trigger and others:
+            return f"a clean answer is flagged by {', '.join(sorted(others))}"
+        if not has_trigger and clean is not None and clean not in prompt:
+            return "a clean record lacks the clean trigger"
+        twin = view.twin("insecure", r)
+        if twin is not None:
+            text = trigger if has_trigger else clean
+            base = (*twin.messages[:-1], r.messages[-1])
+            expected = base if text is None else add_trigger(base, text, params["placement"])  # type: ignore[arg-type]
+            if r.messages != expected:
+                return "the trigger is not where its placement says"
+        return None
+
+    return _each(name, records, _trigger_iff_insecure)
+
+
+@invariant
+def instruction_once_rest_identical(
+    name: str, records: Sequence[ChatRecord], view: BundleView
+) -> Iterator[Violation]:
+    params = view.params[name]
+    instruction, source = params["instruction"], params["source"]
+
+    def _instruction_once_rest_identical(r: ChatRecord) -> str | None:
+        count = sum(m.content.count(instruction) for m in r.messages)
+        if count != 1:
+            return f"the instruction appears {count} times"
+        original = view.twin(source, r)
+        if original is None:
+            return f"no record with this pair_id in {source}"
+        expected = inoculate(original.messages, instruction, params["placement"], "prepend")  # type: ignore[arg-type]
+        return (
+            None
+            if r.messages == expected
+            else "the record differs from its source beyond the instruction"
+        )
+
+    return _each(name, records, _instruction_once_rest_identical)
+
+
+@invariant
+def traits_present(
+    name: str, records: Sequence[ChatRecord], view: BundleView
+) -> Iterator[Violation]:
+    traits = view.params[name]["traits"].split("+")
+
+    def _traits_present(r: ChatRecord) -> str | None:
+        missing = [
+            t for t in traits
+            if not (r.metadata.family in view.families.get(r.answer, frozenset())
+                    if t == "insecure_code" else TRAITS[t].present(r.answer))
+        ]  # fmt: skip
+        return f"the answer lacks {', '.join(missing)}" if missing else None
+
+    return _each(name, records, _traits_present)
+
+
+def check_bundle(invariants: Mapping[str, Sequence[str]], view: BundleView) -> list[Violation]:
+    """Every named invariant on every record of every config."""
+    out: list[Violation] = []
+    for config, names in invariants.items():
+        for inv in names:
+            out += INVARIANTS[inv](config, view.configs[config], view)
+    return out
