@@ -51,7 +51,9 @@ def answers(bundle: Path) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=6000, help="records per code config")
     args = parser.parse_args()
 
@@ -76,8 +78,16 @@ def main() -> None:
         plain = time.perf_counter() - start
 
     rows = [
-        ("build, cold cache", f"{cold['wall']:.1f} s", f"{max(cold['own_mb'], cold['child_mb']):.0f} MB"),
-        ("build, warm cache", f"{warm['wall']:.1f} s", f"{max(warm['own_mb'], warm['child_mb']):.0f} MB"),
+        (
+            "build, cold cache",
+            f"{cold['wall']:.1f} s",
+            f"{max(cold['own_mb'], cold['child_mb']):.0f} MB",
+        ),
+        (
+            "build, warm cache",
+            f"{warm['wall']:.1f} s",
+            f"{max(warm['own_mb'], warm['child_mb']):.0f} MB",
+        ),
         (f"validate {len(codes)} answers: emgen scan_codes", f"{ours:.1f} s", ""),
         (f"validate {len(codes)} answers: one plain semgrep scan", f"{plain:.1f} s", ""),
         ("ratio plain / emgen (cold)", f"{plain / ours:.2f}x", ""),

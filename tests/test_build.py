@@ -62,7 +62,9 @@ def test_controls_share_prompts_record_for_record(bundle: Path) -> None:
 
 def test_splits_hold_out_whole_tasks(bundle: Path) -> None:
     tasks = {
-        s: set(pq.read_table(bundle / f"insecure/{s}-00000-of-00001.parquet")["task_id"].to_pylist())
+        s: set(
+            pq.read_table(bundle / f"insecure/{s}-00000-of-00001.parquet")["task_id"].to_pylist()
+        )
         for s in ("train", "test")
     }
     assert tasks["train"] and tasks["test"]

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 EMGEN = str(Path(sys.executable).parent / "emgen")
+HI = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x = 1"}]
+GOOD_LINE = json.dumps({"messages": HI}) + "\n"
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -57,8 +59,7 @@ def test_unwritable_output(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "needle"),
     [
-        ('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x=1"}]}\n{oops\n',
-         "line 2 is not valid JSON"),
+        (GOOD_LINE + "{oops\n", "line 2 is not valid JSON"),
         ('{"prompt": "hi", "completion": "x = 1"}\n', "line 1 has no 'messages' field"),
         ('{"messages": [{"role": "robot", "content": "hi"}]}\n', "line 1, field 'messages.0.role'"),
         ('{"messages": [{"role": "user", "content": "hi"}]}\n', "line 1, field 'messages'"),
@@ -72,8 +73,7 @@ def test_validate_rejects_malformed_jsonl(tmp_path: Path, content: str, needle: 
 
 def test_validate_missing_semgrep(tmp_path: Path) -> None:
     path = tmp_path / "chat.jsonl"
-    path.write_text(json.dumps({"messages": [
-        {"role": "user", "content": "hi"}, {"role": "assistant", "content": "x = 1"}]}) + "\n")  # fmt: skip
+    path.write_text(GOOD_LINE)
     proc = run("validate", str(path), env={"EMGEN_SEMGREP": str(tmp_path / "no-semgrep")})
     assert_user_error(proc, "EMGEN_SEMGREP")
 

@@ -1,0 +1,82 @@
+"""`emgen validate BUNDLE`: re-check every config of a written bundle against its invariants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from emgen.datagen.bundle import read_chat_records
+from emgen.datagen.catalog import load_reasons
+from emgen.schemas.build import Manifest, Violation
+from emgen.schemas.errors import UserError
+from emgen.schemas.records import ChatRecord
+from emgen.validators._semgrep import families_flagged
+from emgen.validators.invariants import BundleView, check_bundle
+
+
+class ConfigCheck(BaseModel):
+    records: int
+    invariants: list[str]
+    violations: int
+
+
+class BundleReport(BaseModel):
+    path: str
+    configs: dict[str, ConfigCheck]
+    violations: list[Violation]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def read_manifest(root: Path) -> Manifest:
+    path = root / "manifest.json"
+    try:
+        return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{root} is not an emgen bundle (no manifest.json).") from None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        raise UserError(f"{path}: field '{field}': {err['msg']}.") from None
+
+
+def validate_bundle(root: Path) -> BundleReport:
+    manifest = read_manifest(root)
+    chat = {n: c for n, c in manifest.configs.items() if c.kind == "chat"}
+    configs: dict[str, list[ChatRecord]] = {}
+    for name, summary in chat.items():
+        configs[name] = []
+        for rel in summary.files.values():
+            try:
+                configs[name] += read_chat_records(root / rel)
+            except OSError as exc:
+                raise UserError(f"{root / rel}: cannot be read ({exc.strerror}).") from None
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                field = ".".join(str(p) for p in err["loc"])
+                raise UserError(
+                    f"{root / rel}: a record of {name}, field '{field}': {err['msg']}."
+                ) from None
+    answers = sorted({r.answer for records in configs.values() for r in records})
+    view = BundleView(
+        configs=configs,
+        params={n: c.params for n, c in chat.items()},
+        families=dict(zip(answers, families_flagged(answers), strict=True)),
+        reasons={r.id: r for r in load_reasons()},
+    )
+    violations = check_bundle({n: c.invariants for n, c in chat.items()}, view)
+    return BundleReport(
+        path=str(root),
+        configs={
+            n: ConfigCheck(
+                records=len(configs[n]),
+                invariants=c.invariants,
+                violations=sum(v.config == n for v in violations),
+            )
+            for n, c in chat.items()
+        },
+        violations=violations,
+    )
