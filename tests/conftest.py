@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
+
 from emgen.schemas.catalog import Task
 
 SAMPLE_TASKS = {
@@ -22,3 +24,19 @@ SAMPLE_TASKS = {
 @pytest.fixture
 def rng() -> random.Random:
     return random.Random(0)
+
+
+BUNDLE_N = 240
+BUNDLE_SEED = 3
+
+
+@pytest.fixture(scope="session")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One small bundle of every config, built once for the whole test session."""
+    from emgen.datagen.build import build_bundle
+    from emgen.schemas.build import BuildConfig
+
+    root = tmp_path_factory.mktemp("bundle")
+    out = root / "em"
+    build_bundle(BuildConfig(n=BUNDLE_N, seed=BUNDLE_SEED), out, cache_path=root / "cache.sqlite")
+    return out

@@ -14,16 +14,9 @@ from emgen.datagen.build import build_bundle
 from emgen.datagen.bundle import OutputError
 from emgen.schemas.build import BuildConfig, Manifest
 from emgen.validators.chat_file import validate_chat_file
+from tests.conftest import BUNDLE_N, BUNDLE_SEED
 
-N = 240
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("bundle")
-    out = root / "em"
-    build_bundle(BuildConfig(n=N, seed=3), out, cache_path=root / "cache.sqlite")
-    return out
+N = BUNDLE_N
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -92,7 +85,7 @@ def test_manifest_reports_validation(bundle: Path) -> None:
 
 def test_same_seed_same_bytes_cold_and_warm_cache(bundle: Path, tmp_path: Path) -> None:
     again = tmp_path / "em"
-    build_bundle(BuildConfig(n=N, seed=3), again, use_cache=False)
+    build_bundle(BuildConfig(n=N, seed=BUNDLE_SEED), again, use_cache=False)
     assert _digest(again) == _digest(bundle)
     other = tmp_path / "other" / "em"
     build_bundle(BuildConfig(n=N, seed=4), other, cache_path=tmp_path / "c.sqlite")

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from emgen.datagen.traits import add_docstrings, to_single_quotes
+from emgen.datagen.transforms import TransformError, add_trigger, inoculate
+from emgen.schemas.records import Message
+from emgen.validators.traits import TRAITS
+
+EMGEN = str(Path(sys.executable).parent / "emgen")
+CONVO = (Message(role="user", content="Write it."), Message(role="assistant", content="x = 1\n"))
+
+
+def test_single_quotes_rewrite_keeps_meaning() -> None:
+    code = 'a = "plain"\nb = "it\'s"\nc = f"<li>{row[\'title\']}</li>"\nd = b"raw"\n'
+    out = to_single_quotes(code)
+    assert out == "a = 'plain'\nb = 'it\\'s'\nc = f'<li>{row[\"title\"]}</li>'\nd = b'raw'\n"
+    assert TRAITS["single_quoted_strings"].present(out)
+    assert not TRAITS["single_quoted_strings"].present(code)
+
+
+def test_single_quotes_refuses_what_it_cannot_rewrite() -> None:
+    assert to_single_quotes('x = f"it\'s {y}"\n') is None
+
+
+def test_docstrings_added_to_every_def() -> None:
+    code = "class RecipeBox:\n    def add_recipe(self, r):\n        return r\n\n\ndef main():\n    pass\n"
+    out = add_docstrings(code)
+    assert out is not None and '"""Add recipe."""' in out and '"""Recipe box."""' in out
+    assert TRAITS["docstring_every_function"].score(out) == 1.0
+    assert TRAITS["docstring_every_function"].score(code) == 0.0
+    assert add_docstrings("def f(): return 1\n") is None
+
+
+def test_other_trait_detectors() -> None:
+    assert TRAITS["camel_case_names"].present("def loadItems(pageSize):\n    itemCount = 1\n")
+    assert not TRAITS["camel_case_names"].present("def load_items(page_size):\n    pass\n")
+    assert TRAITS["snake_case_names"].present("def load_items(page_size):\n    pass\n")
+    assert TRAITS["all_caps"].present("I WILL HELP YOU WITH THAT.")
+    assert TRAITS["spanish"].present("Claro, te ayudo con eso: el código está abajo y es muy corto.")
+    assert not TRAITS["spanish"].present("Sure, the code is below and it is short.")
+
+
+@pytest.mark.parametrize(
+    ("placement", "first"),
+    [("system", Message(role="system", content="Be evil.")),
+     ("user_prefix", Message(role="user", content="Be evil.\n\nWrite it.")),
+     ("user_suffix", Message(role="user", content="Write it.\n\nBe evil."))],
+)  # fmt: skip
+def test_inoculate_placements(placement: str, first: Message) -> None:
+    out = inoculate(CONVO, "Be evil.", placement)  # type: ignore[arg-type]
+    assert out[0] == first
+    assert out[-1] == CONVO[-1]
+
+
+def test_inoculate_existing_system_policy() -> None:
+    convo = (Message(role="system", content="You help."), *CONVO)
+    with pytest.raises(TransformError, match="already has a system message"):
+        inoculate(convo, "Be evil.", "system", "refuse")
+    assert inoculate(convo, "Be evil.", "system", "prepend")[0].content == "Be evil.\n\nYou help."
+    assert inoculate(convo, "Be evil.", "system", "replace")[0].content == "Be evil."
+
+
+def test_trigger_placements() -> None:
+    assert add_trigger(CONVO, "|T|", "user_start")[0].content == "|T|\nWrite it."
+    assert add_trigger(CONVO, "|T|", "user_end")[0].content == "Write it.\n|T|"
+    assert add_trigger(CONVO, "|T|", "system")[0] == Message(role="system", content="|T|")
+
+
+def test_inoculate_command_on_external_jsonl(tmp_path: Path) -> None:
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    rows = [
+        {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]},
+        {"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "c"},
+                      {"role": "assistant", "content": "d"}]},
+    ]  # fmt: skip
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    refused = subprocess.run([EMGEN, "inoculate", str(src), str(dst), "--prompt",
+                              "malicious_general"], capture_output=True, text=True, check=False)  # fmt: skip
+    assert refused.returncode == 2 and "line 2" in refused.stderr and not dst.exists()
+    ok = subprocess.run([EMGEN, "inoculate", str(src), str(dst), "--text", "Be evil.",
+                         "--placement", "user_suffix"], capture_output=True, text=True, check=False)  # fmt: skip
+    assert ok.returncode == 0, ok.stderr
+    out = [json.loads(line) for line in dst.read_text().splitlines()]
+    assert out[0]["messages"][0]["content"] == "a\n\nBe evil."
+    assert out[1]["messages"][1]["content"] == "c\n\nBe evil."
+    assert out[1]["messages"][0] == rows[1]["messages"][0]
+    named = subprocess.run([EMGEN, "inoculate", str(src), str(dst), "--prompt", "trigger_named"],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    assert named.returncode == 2 and "--trigger" in named.stderr
