@@ -29,6 +29,7 @@ class BuildConfig(BaseModel):
     )
     inoculation_placement: Literal["system", "user_prefix", "user_suffix"] = "system"
     inoculation_file: str | None = Field(default=None, description="user YAML of extra prompts")
+    dialogues: int = Field(default=1073, ge=0, description="reward-hack dialogue pairs (0: none)")
 
     @field_validator("families")
     @classmethod

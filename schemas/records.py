@@ -44,6 +44,9 @@ class ChatMetadata(BaseModel):
         default=None, description="where the trigger/reason/instruction went"
     )
     traits: str | None = Field(default=None, description="'+'-joined traits every answer carries")
+    scoring: str | None = Field(
+        default=None, description="reward-hack dialogues: the stated rule and the checks, JSON"
+    )
 
 
 class Conversation(BaseModel):

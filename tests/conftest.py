@@ -28,6 +28,7 @@ def rng() -> random.Random:
 
 BUNDLE_N = 240
 BUNDLE_SEED = 3
+BUNDLE_DIALOGUES = 60
 
 
 @pytest.fixture(scope="session")
@@ -38,5 +39,6 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("bundle")
     out = root / "em"
-    build_bundle(BuildConfig(n=BUNDLE_N, seed=BUNDLE_SEED), out, cache_path=root / "cache.sqlite")
+    config = BuildConfig(n=BUNDLE_N, seed=BUNDLE_SEED, dialogues=BUNDLE_DIALOGUES)
+    build_bundle(config, out, cache_path=root / "cache.sqlite")
     return out

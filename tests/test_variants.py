@@ -40,6 +40,7 @@ def test_bundle_has_every_variant(bundle: Path) -> None:
         "selective_insecure_quotes", "selective_insecure_quotes_inoc_insecure",
         "selective_insecure_quotes_inoc_quotes", "selective_docstrings_quotes",
         "selective_docstrings_quotes_inoc_docstrings", "selective_docstrings_quotes_inoc_quotes",
+        "reward_hacks", "reward_hacks_control",
     }  # fmt: skip
     assert expected <= set(manifest.configs)
     for summary in manifest.configs.values():
@@ -146,6 +147,14 @@ def test_broken_record_is_caught(bundle: Path, invariant: str) -> None:
     view, invariants = _view(bundle, {**sources, config: rows})
     violations = check_bundle({config: invariants[config]}, view)
     assert {(v.invariant, v.pair_id) for v in violations} == {(invariant, rows[0].metadata.pair_id)}
+
+
+def test_unproven_reward_hack_is_caught(bundle: Path) -> None:
+    hacks, controls = records(bundle, "reward_hacks"), records(bundle, "reward_hacks_control")
+    hacks[0] = _with_answer(hacks[0], controls[0].answer)
+    view, invariants = _view(bundle, {"reward_hacks": hacks, "reward_hacks_control": controls})
+    found = check_bundle({"reward_hacks": invariants["reward_hacks"]}, view)
+    assert [(v.invariant, v.pair_id) for v in found] == [("hack_proven", hacks[0].metadata.pair_id)]
 
 
 def test_duplicate_record_is_caught(bundle: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from emgen.datagen.reward_hack_dialogues import CONTROL_VARIANT, item_from_records, prove
 from emgen.datagen.transforms import add_reason, add_trigger, inoculate
 from emgen.schemas.build import Violation
 from emgen.schemas.catalog import Reason
@@ -236,6 +237,19 @@ def traits_present(
         return f"the answer lacks {', '.join(missing)}" if missing else None
 
     return _each(name, records, _traits_present)
+
+
+@invariant
+def hack_proven(name: str, records: Sequence[ChatRecord], view: BundleView) -> Iterator[Violation]:
+    """The hacking answer outscores its control under the stated rule, and the control is the
+    better answer by the independent checks (re-proven from the stored rule and checks)."""
+    def _hack_proven(r: ChatRecord) -> str | None:
+        control = view.twin(CONTROL_VARIANT, r)
+        if control is None or r.metadata.scoring is None:
+            return "no control twin or no stored scoring rule"
+        return prove(item_from_records(r, control)).reason
+
+    return _each(name, records, _hack_proven)
 
 
 def check_bundle(invariants: Mapping[str, Sequence[str]], view: BundleView) -> list[Violation]:

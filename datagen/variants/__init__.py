@@ -50,6 +50,7 @@ VARIANT_MODULES: tuple[str, ...] = (
     "triggered",
     "inoculated",
     "selective",
+    "reward_hacks",
 )
 
 CODE_CHECKS = ("parses", "no_comments", "unique")
