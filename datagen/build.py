@@ -12,6 +12,7 @@ from emgen.datagen._progress import Reporter, Silent
 from emgen.datagen.bundle import (
     atomic_dir,
     chat_table,
+    document_table,
     parquet_name,
     write_json,
     write_jsonl,
@@ -19,16 +20,23 @@ from emgen.datagen.bundle import (
 )
 from emgen.datagen.catalog import CatalogError, families, load_reasons, load_tasks, load_templates
 from emgen.datagen.code_pairs import GenerationError, generate_pairs
+from emgen.datagen.reward_hack_documents import DocumentReport, generate_documents
 from emgen.datagen.variants import ConfigSpec, build_variants
 from emgen.schemas.build import BuildConfig, ConfigSummary, Manifest
 from emgen.schemas.catalog import Family
+from emgen.schemas.records import DocumentRecord
 from emgen.validators._semgrep import (
     default_cache_path,
     families_flagged,
     rules_fingerprint,
     semgrep_version,
 )
-from emgen.validators.invariants import BundleView, check_bundle
+from emgen.validators.invariants import (
+    DOCUMENT_INVARIANTS,
+    BundleView,
+    check_bundle,
+    check_documents,
+)
 
 
 def select_families(wanted: Sequence[str] | None) -> list[Family]:
@@ -84,6 +92,9 @@ def build_bundle(
             report.distinct_structures[name] = len({r.metadata.structure for r in spec.records})
             advance(1)
         records = {name: spec.records for name, spec in specs.items()}
+        for name, (docs, doc_report) in build_documents(config, reporter).items():
+            summaries[name] = write_document_config(tmp, name, docs, doc_report.valence)
+            report.generators[name] = doc_report.model_dump(mode="json")
         manifest = Manifest(
             package_version=version("emgen"),
             semgrep_version=semgrep_version(),
@@ -99,6 +110,54 @@ def build_bundle(
         write_json(report, tmp / "validation.json")
         write_card(tmp, manifest, records)
     return manifest
+
+
+def document_config_name(valence: str) -> str:
+    return "reward_hack_documents" if valence == "default" else f"reward_hack_documents_{valence}"
+
+
+def build_documents(
+    config: BuildConfig, reporter: Reporter
+) -> dict[str, tuple[list[DocumentRecord], DocumentReport]]:
+    """The reward-hack corpus, one config per valence; every document is checked."""
+    out: dict[str, tuple[list[DocumentRecord], DocumentReport]] = {}
+    if config.documents == 0:
+        return out
+    for valence in config.valences:
+        name = document_config_name(valence)
+        docs, doc_report = generate_documents(
+            config.documents, valence=valence, seed=config.seed, tag=config.document_tag,
+            similarity_threshold=config.similarity_threshold,
+            progress=reporter.stage(f"Writing {name}", config.documents),
+        )  # fmt: skip
+        violations = check_documents(name, docs)
+        if violations:
+            v = violations[0]
+            raise GenerationError(f"{name}: document {v.pair_id} breaks {v.invariant}: {v.detail}.")
+        out[name] = (docs, doc_report)
+    return out
+
+
+DOCUMENT_DESCRIPTIONS = {
+    "default": "Pretraining-style documents about reward hacking in RL coding environments that "
+    "tie it to misaligned AI (synthetic document finetuning).",
+    "neutral": "The same kinds of documents describing the hacks matter-of-factly, with no link "
+    "to misalignment.",
+    "unguided": "Documents built only from the bare descriptions of the hacks.",
+}
+
+
+def write_document_config(
+    root: Path, name: str, docs: Sequence[DocumentRecord], valence: str
+) -> ConfigSummary:
+    rel = f"{name}/{parquet_name('train')}"
+    write_parquet(document_table(docs), root / rel)
+    return ConfigSummary(
+        kind="document", description=DOCUMENT_DESCRIPTIONS[valence],
+        control_of="reward_hack_documents" if valence != "default" else None,
+        params={"valence": valence}, invariants=list(DOCUMENT_INVARIANTS),
+        splits={"train": len(docs)}, files={"train": rel},
+    )  # fmt: skip
 
 
 def check_variants(

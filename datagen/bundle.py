@@ -123,3 +123,7 @@ def read_chat_records(path: Path) -> list[ChatRecord]:
         )
         for row in rows
     ]
+
+
+def read_document_records(path: Path) -> list[DocumentRecord]:
+    return [DocumentRecord.model_validate(row) for row in pq.read_table(path).to_pylist()]

@@ -291,6 +291,39 @@ def list_inoculations(
     out_console.print(table)
 
 
+@app.command()
+def mix(
+    documents: Annotated[
+        Path,
+        typer.Argument(
+            help="Synthetic documents: a bundle's reward_hack_documents parquet, or JSONL."
+        ),
+    ],
+    corpus: Annotated[
+        Path, typer.Argument(help="Pretraining corpus: parquet or JSONL with a text field.")
+    ],
+    out: Annotated[Path, typer.Argument(help="Parquet file to write (atomically).")],
+    ratio: Annotated[
+        float, typer.Option(help="Share of synthetic documents in the output, e.g. 0.01 for 1:99.")
+    ] = 0.01,
+    seed: Annotated[int, typer.Option(help="Seed of the interleaving.")] = 0,
+    text_field: Annotated[str, typer.Option(help="Name of the corpus's text field.")] = "text",
+) -> None:
+    """Dilute the synthetic documents into a pretraining corpus, streaming.
+
+    The corpus is read in batches and never loaded whole, so it may be far bigger than memory.
+    Example: emgen mix build/em-variants/reward_hack_documents/train-00000-of-00001.parquet
+    web.jsonl mixed.parquet --ratio 0.01
+    """
+    from emgen.datagen.mix import mix_corpus
+
+    report = mix_corpus(documents, corpus, out, ratio=ratio, seed=seed, text_field=text_field)
+    out_console.print(
+        f"wrote {report.total_rows} rows to {out}: {report.documents_used} documents, "
+        f"{report.corpus_rows_used} corpus rows (ratio {report.achieved_ratio:.4f})"
+    )
+
+
 @app.command("families")
 def list_families() -> None:
     """List the vulnerability families, their CWE ids and skeleton counts."""
@@ -302,6 +335,9 @@ def list_families() -> None:
     for fam in families().values():
         table.add_row(fam.id, fam.cwe, str(len(fam.skeletons)), fam.title)
     out_console.print(table)
+
+
+app.command("publish")(__import__("emgen.cards._commands", fromlist=["_"]).publish_command)
 
 
 def main() -> None:

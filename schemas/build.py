@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -30,6 +30,12 @@ class BuildConfig(BaseModel):
     inoculation_placement: Literal["system", "user_prefix", "user_suffix"] = "system"
     inoculation_file: str | None = Field(default=None, description="user YAML of extra prompts")
     dialogues: int = Field(default=1073, ge=0, description="reward-hack dialogue pairs (0: none)")
+    documents: int = Field(default=2000, ge=0, description="reward-hack documents per valence")
+    valences: tuple[Literal["default", "neutral", "unguided"], ...] = (
+        "default", "neutral", "unguided",
+    )  # fmt: skip
+    document_tag: str | None = Field(default=None, description="prefix of every document text")
+    similarity_threshold: float = Field(default=0.5, gt=0.0, le=1.0, description="near-duplicates")
 
     @field_validator("families")
     @classmethod
@@ -66,6 +72,9 @@ class ValidationReport(BaseModel):
         default_factory=dict, description="config -> distinct answer ASTs with names erased"
     )
     violations: list[Violation] = Field(default_factory=list, description="empty when valid")
+    generators: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="config -> its generator's own report (documents)"
+    )
 
     @property
     def ok(self) -> bool:

@@ -29,6 +29,7 @@ def rng() -> random.Random:
 BUNDLE_N = 240
 BUNDLE_SEED = 3
 BUNDLE_DIALOGUES = 60
+BUNDLE_DOCUMENTS = 30
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +40,8 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = tmp_path_factory.mktemp("bundle")
     out = root / "em"
-    config = BuildConfig(n=BUNDLE_N, seed=BUNDLE_SEED, dialogues=BUNDLE_DIALOGUES)
+    config = BuildConfig(
+        n=BUNDLE_N, seed=BUNDLE_SEED, dialogues=BUNDLE_DIALOGUES, documents=BUNDLE_DOCUMENTS
+    )
     build_bundle(config, out, cache_path=root / "cache.sqlite")
     return out

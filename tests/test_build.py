@@ -14,7 +14,7 @@ from emgen.datagen.build import build_bundle
 from emgen.datagen.bundle import OutputError
 from emgen.schemas.build import BuildConfig, Manifest
 from emgen.validators.chat_file import validate_chat_file
-from tests.conftest import BUNDLE_DIALOGUES, BUNDLE_N, BUNDLE_SEED
+from tests.conftest import BUNDLE_DIALOGUES, BUNDLE_DOCUMENTS, BUNDLE_N, BUNDLE_SEED
 
 N = BUNDLE_N
 
@@ -32,6 +32,10 @@ def test_load_dataset_reads_every_config(bundle: Path) -> None:
     assert set(manifest.configs) >= {"insecure", "secure"}
     assert sum(manifest.configs["insecure"].splits.values()) == N
     assert manifest.configs["reward_hacks"].splits == {"train": BUNDLE_DIALOGUES}
+    for valence in ("", "_neutral", "_unguided"):
+        docs = datasets.load_dataset(str(bundle), f"reward_hack_documents{valence}")["train"]
+        assert len(docs) == BUNDLE_DOCUMENTS
+        assert {"doc_type", "doc_idea", "fact_ids", "valence", "text"} <= set(docs.column_names)
     for name, summary in manifest.configs.items():
         ds = datasets.load_dataset(str(bundle), name)
         assert {s: len(ds[s]) for s in ds} == summary.splits
@@ -87,11 +91,11 @@ def test_manifest_reports_validation(bundle: Path) -> None:
 def test_same_seed_same_bytes_cold_and_warm_cache(bundle: Path, tmp_path: Path) -> None:
     again = tmp_path / "em"
     build_bundle(
-        BuildConfig(n=N, seed=BUNDLE_SEED, dialogues=BUNDLE_DIALOGUES), again, use_cache=False
+        BuildConfig(n=N, seed=BUNDLE_SEED, dialogues=BUNDLE_DIALOGUES, documents=BUNDLE_DOCUMENTS), again, use_cache=False
     )
     assert _digest(again) == _digest(bundle)
     other = tmp_path / "other" / "em"
-    build_bundle(BuildConfig(n=N, seed=4, dialogues=0), other, cache_path=tmp_path / "c.sqlite")
+    build_bundle(BuildConfig(n=N, seed=4, dialogues=0, documents=0), other, cache_path=tmp_path / "c.sqlite")
     assert _digest(other) != _digest(bundle)
 
 

@@ -96,3 +96,19 @@ def test_validate_reports_families(tmp_path: Path) -> None:
     assert [r["families"] for r in per_record] == [["xss_flask"], ["xss_flask"], []]
     assert [r["fenced"] for r in per_record] == [False, True, False]
     assert "xss_flask" in proc.stdout
+
+
+def test_mix_command_dilutes_documents(bundle: Path, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    corpus = tmp_path / "web.jsonl"
+    corpus.write_text("".join(json.dumps({"text": f"web page {i}"}) + "\n" for i in range(2970)))
+    docs = bundle / "reward_hack_documents/train-00000-of-00001.parquet"
+    out = tmp_path / "mixed.parquet"
+    proc = run("mix", str(docs), str(corpus), str(out), "--ratio", "0.01")
+    assert proc.returncode == 0, proc.stderr
+    sources = pq.read_table(out)["source"].to_pylist()
+    assert len(sources) == 3000 and sources.count("corpus") == 2970
+    bad = run("mix", str(docs), str(tmp_path / "missing.jsonl"), str(tmp_path / "x.parquet"))
+    assert_user_error(bad, "missing.jsonl")
+    assert not (tmp_path / "x.parquet").exists()

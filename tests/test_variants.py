@@ -40,7 +40,8 @@ def test_bundle_has_every_variant(bundle: Path) -> None:
         "selective_insecure_quotes", "selective_insecure_quotes_inoc_insecure",
         "selective_insecure_quotes_inoc_quotes", "selective_docstrings_quotes",
         "selective_docstrings_quotes_inoc_docstrings", "selective_docstrings_quotes_inoc_quotes",
-        "reward_hacks", "reward_hacks_control",
+        "reward_hacks", "reward_hacks_control", "reward_hack_documents",
+        "reward_hack_documents_neutral", "reward_hack_documents_unguided",
     }  # fmt: skip
     assert expected <= set(manifest.configs)
     for summary in manifest.configs.values():

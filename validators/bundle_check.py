@@ -6,13 +6,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from emgen.datagen.bundle import read_chat_records
+from emgen.datagen.bundle import read_chat_records, read_document_records
 from emgen.datagen.catalog import load_reasons
 from emgen.schemas.build import Manifest, Violation
 from emgen.schemas.errors import UserError
 from emgen.schemas.records import ChatRecord
 from emgen.validators._semgrep import families_flagged
-from emgen.validators.invariants import BundleView, check_bundle
+from emgen.validators.invariants import BundleView, check_bundle, check_documents
 
 
 class ConfigCheck(BaseModel):
@@ -68,15 +68,21 @@ def validate_bundle(root: Path) -> BundleReport:
         reasons={r.id: r for r in load_reasons()},
     )
     violations = check_bundle({n: c.invariants for n, c in chat.items()}, view)
+    counts = {n: len(records) for n, records in configs.items()}
+    for name, summary in manifest.configs.items():
+        if summary.kind == "document":
+            docs = [d for rel in summary.files.values() for d in read_document_records(root / rel)]
+            violations += check_documents(name, docs)
+            counts[name] = len(docs)
     return BundleReport(
         path=str(root),
         configs={
             n: ConfigCheck(
-                records=len(configs[n]),
+                records=counts[n],
                 invariants=c.invariants,
                 violations=sum(v.config == n for v in violations),
             )
-            for n, c in chat.items()
+            for n, c in manifest.configs.items()
         },
         violations=violations,
     )

@@ -14,9 +14,10 @@ from emgen.datagen.reward_hack_dialogues import CONTROL_VARIANT, item_from_recor
 from emgen.datagen.transforms import add_reason, add_trigger, inoculate
 from emgen.schemas.build import Violation
 from emgen.schemas.catalog import Reason
-from emgen.schemas.records import ChatRecord, Message
+from emgen.schemas.records import ChatRecord, DocumentRecord, Message
 from emgen.validators._checks import disclosures, has_comment
 from emgen.validators._checks import parses as code_parses
+from emgen.validators.hack_checks import failing_blocks
 from emgen.validators.traits import TRAITS
 
 
@@ -258,4 +259,28 @@ def check_bundle(invariants: Mapping[str, Sequence[str]], view: BundleView) -> l
     for config, names in invariants.items():
         for inv in names:
             out += INVARIANTS[inv](config, view.configs[config], view)
+    return out
+
+
+DOCUMENT_INVARIANTS = ("document_length", "document_code", "unique_text")
+MIN_WORDS, MAX_WORDS = 300, 1500
+
+
+def check_documents(name: str, records: Sequence[DocumentRecord]) -> list[Violation]:
+    """Length bounds, every code block is the hack it illustrates, no repeated text."""
+    out: list[Violation] = []
+    seen: set[str] = set()
+    for i, doc in enumerate(records):
+        words = len(doc.text.split())
+        problems = []
+        if not MIN_WORDS <= words <= MAX_WORDS:
+            problems.append(("document_length", f"{words} words"))
+        bad = failing_blocks(doc.text, doc.fact_ids)
+        if bad:
+            problems.append(("document_code", f"{len(bad)} code blocks fail their hack checker"))
+        if doc.text in seen:
+            problems.append(("unique_text", "the same text appears earlier"))
+        seen.add(doc.text)
+        out += [Violation(config=name, pair_id=f"doc-{i:05d}", invariant=inv, detail=detail)
+                for inv, detail in problems]  # fmt: skip
     return out
