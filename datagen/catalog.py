@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
+
 from emgen.datagen.families import load_families
 from emgen.schemas.catalog import Family, Inoculation, PromptTemplate, Reason, Task
 from emgen.schemas.errors import UserError
-from pydantic import BaseModel, ValidationError
 
 DATA_DIR = Path(__file__).parent / "data"
 M = TypeVar("M", bound=BaseModel)

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from emgen.cards._commands import publish_command
 from emgen.datagen._progress import Advance
 from emgen.schemas.build import BuildConfig
 from emgen.schemas.errors import UserError
@@ -337,7 +338,7 @@ def list_families() -> None:
     out_console.print(table)
 
 
-app.command("publish")(__import__("emgen.cards._commands", fromlist=["_"]).publish_command)
+app.command("publish")(publish_command)
 
 
 def main() -> None:

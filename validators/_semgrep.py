@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+
 from emgen.schemas.errors import UserError
 
 RULES_DIR = Path(__file__).parent / "rules"

@@ -8,11 +8,12 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+from pydantic import BaseModel, Field, ValidationError
+
 from emgen.schemas.errors import UserError
 from emgen.schemas.records import Conversation
 from emgen.validators._checks import disclosures, has_comment, parses
 from emgen.validators._semgrep import rule_families, scan_codes
-from pydantic import BaseModel, Field, ValidationError
 
 _FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
 

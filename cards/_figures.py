@@ -1,0 +1,154 @@
+"""PNG charts for the card, drawn with matplotlib's Agg canvas.
+
+Byte-identical across runs: fixed figure sizes and DPI, matplotlib's default style (whatever a
+user's matplotlibrc says), the bundled DejaVu font, and no Software/date metadata in the PNG.
+No pyplot: its global figure registry and backend selection are state we do not want.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+from emgen.cards._stats import ConfigStats
+from emgen.schemas.build import ValidationReport
+
+DPI = 100
+WIDTH = 9.0  # inches
+
+
+@dataclass(frozen=True)
+class Chart:
+    path: str  # relative to the bundle
+    title: str  # alt text and caption
+
+
+def _style() -> AbstractContextManager[None]:
+    import matplotlib
+
+    rc = {**matplotlib.rcParamsDefault}
+    rc.update({
+        "font.family": "DejaVu Sans", "font.size": 9, "axes.titlesize": 10,
+        "savefig.dpi": DPI, "figure.dpi": DPI, "svg.hashsalt": "emgen",
+        "path.simplify": True,
+    })  # fmt: skip
+    return matplotlib.rc_context(rc)
+
+
+def _save(fig: object, path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    assert isinstance(fig, Figure)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # metadata Software=None drops the version stamp; PNGs carry no date by default.
+    fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+
+
+def _stacked_share(
+    path: Path, title: str, rows: Sequence[tuple[str, Mapping[str, int]]], xlabel: str
+) -> None:
+    """One horizontal bar per row (a group of configs), split into segments by category."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    categories = sorted({c for _, counts in rows for c in counts})
+    cmap = matplotlib.colormaps["tab20"]
+    height = max(1.2 + 0.45 * len(rows), 0.8 + 0.2 * len(categories))
+    fig = Figure(figsize=(WIDTH, height), dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    labels = [name for name, _ in rows]
+    left = [0.0] * len(rows)
+    for i, category in enumerate(categories):
+        shares = [
+            100 * counts.get(category, 0) / max(1, sum(counts.values())) for _, counts in rows
+        ]
+        ax.barh(labels, shares, left=left, color=cmap(i % 20), label=category, height=0.7)
+        left = [a + b for a, b in zip(left, shares, strict=True)]
+    ax.invert_yaxis()  # first config on top, as in the card's tables
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    fig.legend(loc="outside right upper", frameon=False, fontsize=8)
+    _save(fig, path)
+
+
+def _lengths(path: Path, stats: Sequence[ConfigStats], values: Mapping[str, list[int]]) -> None:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(WIDTH, 1.2 + 0.45 * len(stats)), dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    names = [s.name for s in stats]
+    ax.boxplot([values[n] for n in names], orientation="horizontal", tick_labels=names,
+               widths=0.6, flierprops={"markersize": 2})  # fmt: skip
+    ax.invert_yaxis()
+    ax.set_xlabel("characters (assistant answer; document text for document configs)")
+    ax.set_title("Answer lengths per config")
+    ax.grid(axis="x", alpha=0.3)
+    _save(fig, path)
+
+
+def _validation(path: Path, report: ValidationReport) -> None:
+    from matplotlib.figure import Figure
+
+    families = sorted(report.per_family, key=lambda f: (-report.per_family[f].accepted, f))
+    fig = Figure(figsize=(WIDTH, 1.3 + 0.3 * len(families)), dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    accepted = [report.per_family[f].accepted for f in families]
+    rejected = [report.per_family[f].rejected for f in families]
+    ax.barh(families, accepted, color="#4c72b0", label="accepted", height=0.7)
+    ax.barh(families, rejected, left=accepted, color="#dd8452", label="rejected", height=0.7)
+    ax.invert_yaxis()
+    ax.set_xlabel("candidate pairs")
+    ax.set_title("Validation: candidate pairs accepted and rejected per family")
+    fig.legend(loc="outside right upper", frameon=False)
+    _save(fig, path)
+
+
+def group_label(names: Sequence[str]) -> str:
+    """How the card and the charts name a group of configs with identical counts."""
+    return names[0] if len(names) == 1 else f"{names[0]} +{len(names) - 1}"
+
+
+def _grouped(
+    rows: Sequence[tuple[str, Mapping[str, int]]],
+) -> list[tuple[str, Mapping[str, int]]]:
+    # Paired variants share their family mix; one bar per distinct mix keeps the chart legible.
+    groups: list[tuple[list[str], Mapping[str, int]]] = []
+    for name, counts in rows:
+        match = next((g for g in groups if g[1] == counts), None)
+        if match:
+            match[0].append(name)
+        else:
+            groups.append(([name], counts))
+    return [(group_label(names), counts) for names, counts in groups]
+
+
+def draw_charts(
+    root: Path,
+    stats: Sequence[ConfigStats],
+    lengths: Mapping[str, list[int]],
+    report: ValidationReport,
+) -> list[Chart]:
+    """Write the charts that have something to show; return them in card order."""
+    charts: list[Chart] = []
+    with _style():
+        family_rows = _grouped([(s.name, s.families) for s in stats if s.families])
+        if family_rows:
+            chart = Chart("figures/family_distribution.png", "Vulnerability families per config")
+            _stacked_share(root / chart.path, chart.title, family_rows, "% of records")
+            charts.append(chart)
+        doc_rows = _grouped([(s.name, s.doc_types) for s in stats if s.doc_types])
+        if doc_rows:
+            chart = Chart("figures/document_types.png", "Document types per config")
+            _stacked_share(root / chart.path, chart.title, doc_rows, "% of documents")
+            charts.append(chart)
+        chart = Chart("figures/answer_lengths.png", "Answer lengths per config")
+        _lengths(root / chart.path, stats, lengths)
+        charts.append(chart)
+        if report.per_family:
+            chart = Chart("figures/validation.png", "Candidates accepted and rejected per family")
+            _validation(root / chart.path, report)
+            charts.append(chart)
+    return charts
