@@ -158,3 +158,9 @@ def lexer(token, names, api_key):
     # ok: hardcoded-credential-literal
     admin_password = "SuperSecret"
     return names
+
+
+# ruleid: hardcoded-credential-literal
+DEPLOY_TOKEN = "QX7R2M9KZP4T"
+# ok: hardcoded-credential-literal
+DEPLOY_TOKEN_SOURCE = "CI_DEPLOY_TOKEN"
