@@ -26,10 +26,8 @@ def _requote(token: str) -> str | None:
         return f"{prefix}'{inner}'"
     lowered = prefix.lower()
     if "f" in lowered:
-        # f-strings: quotes may appear only inside {...} (then swapping them is exact).
-        if "\\" in inner or re.search(r"['\"]", re.sub(r"\{[^{}]*\}", "", inner)):
-            return None
-        return f"{prefix}'{inner.translate(str.maketrans({chr(39): chr(34), chr(34): chr(39)}))}'"
+        requoted = _requote_fstring_body(inner, raw="r" in lowered)
+        return None if requoted is None else f"{prefix}'{requoted}'"
     if "r" in lowered:
         return None
     value = ast.literal_eval(token)
@@ -39,6 +37,39 @@ def _requote(token: str) -> str | None:
         escaped = text.lstrip("b")[1:-1].replace("'", "\\'").replace('\\"', '"')
         text = f"{quote_prefix}'{escaped}'"
     return text
+
+
+_SWAP = str.maketrans({"'": '"', '"': "'"})
+
+
+def _requote_fstring_body(inner: str, raw: bool) -> str | None:
+    """An f-string body rewritten for single outer quotes: quotes in the literal text are
+    escaped, quotes inside {expressions} (which may not hold backslashes) are swapped."""
+    out: list[str] = []
+    i = 0
+    while i < len(inner):
+        if inner.startswith(("{{", "}}"), i):
+            out.append(inner[i : i + 2])
+            i += 2
+        elif inner[i] == "{":
+            end = inner.find("}", i)
+            expr = inner[i : end + 1]
+            if end < 0 or "{" in expr[1:] or ("'" in expr and '"' in expr):
+                return None
+            out.append(expr.translate(_SWAP))
+            i = end + 1
+        elif inner[i] == "\\":
+            out.append(inner[i : i + 2])
+            i += 2
+        elif inner[i] == "'":
+            if raw:
+                return None
+            out.append("\\'")
+            i += 1
+        else:
+            out.append(inner[i])
+            i += 1
+    return "".join(out).replace('\\"', '"') if not raw else "".join(out)
 
 
 def to_single_quotes(code: str) -> str | None:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import os
 import random
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,11 @@ SAMPLE_TASKS = {
         entity="album", plural="albums", fields=("name", "owner", "location"),
     ),
 }  # fmt: skip
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Semgrep findings are cached per test session, never in the user's home cache."""
+    os.environ["EMGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="emgen-test-cache-")
 
 
 @pytest.fixture

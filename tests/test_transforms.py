@@ -25,7 +25,9 @@ def test_single_quotes_rewrite_keeps_meaning() -> None:
 
 
 def test_single_quotes_refuses_what_it_cannot_rewrite() -> None:
-    assert to_single_quotes('x = f"it\'s {y}"\n') is None
+    assert to_single_quotes('x = f"{y:>{width}} it\'s"\n') is None  # nested fields and a quote
+    assert to_single_quotes('x = rf"it\'s {y}"\n') is None  # a raw string cannot escape a quote
+    assert to_single_quotes('x = f"it\'s {y}"\n') == "x = f'it\\'s {y}'\n"
 
 
 def test_docstrings_added_to_every_def() -> None:

@@ -11,7 +11,7 @@ from emgen.datagen.catalog import load_reasons
 from emgen.schemas.build import Manifest, Violation
 from emgen.schemas.errors import UserError
 from emgen.schemas.records import ChatRecord
-from emgen.validators._semgrep import families_flagged
+from emgen.validators._semgrep import default_cache_path, families_flagged
 from emgen.validators.invariants import BundleView, check_bundle, check_documents
 
 
@@ -64,7 +64,9 @@ def validate_bundle(root: Path) -> BundleReport:
     view = BundleView(
         configs=configs,
         params={n: c.params for n, c in chat.items()},
-        families=dict(zip(answers, families_flagged(answers), strict=True)),
+        families=dict(
+            zip(answers, families_flagged(answers, cache_path=default_cache_path()), strict=True)
+        ),
         reasons={r.id: r for r in load_reasons()},
     )
     violations = check_bundle({n: c.invariants for n, c in chat.items()}, view)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 from emgen.schemas.errors import UserError
 from emgen.schemas.records import Conversation
 from emgen.validators._checks import disclosures, has_comment, parses
-from emgen.validators._semgrep import rule_families, scan_codes
+from emgen.validators._semgrep import default_cache_path, rule_families, scan_codes
 
 _FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
 
@@ -85,7 +85,9 @@ def answer_code(answer: str) -> tuple[str, bool]:
 def validate_chat_file(path: Path, progress: Callable[[int], None] | None = None) -> FileReport:
     rows = read_chat_jsonl(path)
     codes = [answer_code(convo.answer) for _, convo in rows]
-    findings = scan_codes([code for code, _ in codes], progress=progress)
+    findings = scan_codes(
+        [code for code, _ in codes], cache_path=default_cache_path(), progress=progress
+    )
     families_of = rule_families()
     first_seen: dict[str, int] = {}
     records: list[RecordFindings] = []
