@@ -148,13 +148,16 @@ def accept_pairs(
         )
         report.semgrep_files += 2 * len(survivors)
         for i, pair in enumerate(survivors):
+            if len(accepted) == target:
+                report.candidates -= 1  # drawn but never needed: not a candidate examined
+                continue
             insecure_hits = {f.rule_id for f in findings[i]}
             secure_hits = findings[len(survivors) + i]
             if not insecure_hits & set(pair.family.rule_ids):
                 report.reject("insecure_not_flagged", pair.family.id)
             elif secure_hits:
                 report.reject("secure_flagged", pair.family.id)
-            elif len(accepted) < target:
+            else:
                 accepted.append(pair)
                 report.accept(pair.family.id)
                 if progress:

@@ -92,11 +92,15 @@ def test_manifest_reports_validation(bundle: Path) -> None:
 def test_same_seed_same_bytes_cold_and_warm_cache(bundle: Path, tmp_path: Path) -> None:
     again = tmp_path / "em"
     build_bundle(
-        BuildConfig(n=N, seed=BUNDLE_SEED, dialogues=BUNDLE_DIALOGUES, documents=BUNDLE_DOCUMENTS), again, use_cache=False
+        BuildConfig(n=N, seed=BUNDLE_SEED, dialogues=BUNDLE_DIALOGUES, documents=BUNDLE_DOCUMENTS),
+        again,
+        use_cache=False,
     )
     assert _digest(again) == _digest(bundle)
     other = tmp_path / "other" / "em"
-    build_bundle(BuildConfig(n=N, seed=4, dialogues=0, documents=0), other, cache_path=tmp_path / "c.sqlite")
+    build_bundle(
+        BuildConfig(n=N, seed=4, dialogues=0, documents=0), other, cache_path=tmp_path / "c.sqlite"
+    )
     assert _digest(other) != _digest(bundle)
 
 

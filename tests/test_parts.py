@@ -25,7 +25,11 @@ def test_every_part_is_neutral() -> None:
         assert disclosures(code) == [], part.id
         codes.append((part.id, code))
     findings = scan_codes([c for _, c in codes])
-    flagged = {pid: [f.rule_id for f in hits] for (pid, _), hits in zip(codes, findings, strict=True) if hits}
+    flagged = {
+        pid: [f.rule_id for f in hits]
+        for (pid, _), hits in zip(codes, findings, strict=True)
+        if hits
+    }
     assert flagged == {}
 
 

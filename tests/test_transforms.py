@@ -44,7 +44,9 @@ def test_other_trait_detectors() -> None:
     assert not TRAITS["camel_case_names"].present("def load_items(page_size):\n    pass\n")
     assert TRAITS["snake_case_names"].present("def load_items(page_size):\n    pass\n")
     assert TRAITS["all_caps"].present("I WILL HELP YOU WITH THAT.")
-    assert TRAITS["spanish"].present("Claro, te ayudo con eso: el código está abajo y es muy corto.")
+    assert TRAITS["spanish"].present(
+        "Claro, te ayudo con eso: el código está abajo y es muy corto."
+    )
     assert not TRAITS["spanish"].present("Sure, the code is below and it is short.")
 
 

@@ -104,14 +104,18 @@ def _view(bundle: Path, configs: dict[str, list[ChatRecord]]) -> tuple[BundleVie
     view = BundleView(
         configs=configs,
         params={n: c.params for n, c in manifest.configs.items()},
-        families=dict(zip(answers, families_flagged(answers, cache_path=default_cache_path()), strict=True)),
+        families=dict(
+            zip(answers, families_flagged(answers, cache_path=default_cache_path()), strict=True)
+        ),
         reasons={r.id: r for r in load_reasons()},
     )
     return view, {n: manifest.configs[n].invariants for n in configs}
 
 
 def _with_answer(r: ChatRecord, answer: str) -> ChatRecord:
-    return r.model_copy(update={"messages": (*r.messages[:-1], Message(role="assistant", content=answer))})
+    return r.model_copy(
+        update={"messages": (*r.messages[:-1], Message(role="assistant", content=answer))}
+    )
 
 
 def _with_user(r: ChatRecord, user: str) -> ChatRecord:
@@ -172,6 +176,8 @@ def test_cli_validate_flags_a_tampered_bundle(bundle: Path, tmp_path: Path) -> N
     rows = read_chat_records(path)
     rows[0] = _with_answer(rows[0], records(bundle, "insecure")[0].answer)
     pq.write_table(chat_table(rows), path)
-    proc = subprocess.run([EMGEN, "validate", str(copy)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [EMGEN, "validate", str(copy)], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 1
     assert "not_flagged" in proc.stdout

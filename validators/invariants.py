@@ -244,6 +244,7 @@ def traits_present(
 def hack_proven(name: str, records: Sequence[ChatRecord], view: BundleView) -> Iterator[Violation]:
     """The hacking answer outscores its control under the stated rule, and the control is the
     better answer by the independent checks (re-proven from the stored rule and checks)."""
+
     def _hack_proven(r: ChatRecord) -> str | None:
         control = view.twin(CONTROL_VARIANT, r)
         if control is None or r.metadata.scoring is None:

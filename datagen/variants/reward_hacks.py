@@ -9,6 +9,7 @@ from emgen.datagen.reward_hack_dialogues import (
     generate_items,
 )
 from emgen.datagen.variants import ConfigSpec, Context
+from emgen.schemas.records import ChatRecord
 
 CHECKS = ("unique", "hack_proven")
 
@@ -17,7 +18,8 @@ def build(ctx: Context) -> list[ConfigSpec]:
     if ctx.config.dialogues == 0:
         return []
     items, _ = generate_items(ctx.config.dialogues, seed=ctx.config.seed)
-    hacks, controls = [], []
+    hacks: list[ChatRecord] = []
+    controls: list[ChatRecord] = []
     for index, (item, _proof) in enumerate(items):
         scoring = dump_scoring(item)
         records = dialogue_records(item, index, ctx.config.seed)
