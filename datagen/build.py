@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping, Sequence
 from functools import partial
 from importlib.metadata import version
@@ -53,13 +54,18 @@ def select_families(wanted: Sequence[str] | None) -> list[Family]:
 
 
 def rebuild_command(config: BuildConfig, out: str) -> str:
+    """The `emgen build` command line that reproduces this config (defaults left out)."""
+    default = BuildConfig()
     parts = ["emgen build", f"--out {out}", f"--seed {config.seed}", f"--n {config.n}"]
-    if config.families is not None:
-        parts.append(f"--families {','.join(config.families)}")
-    if config.test_fraction != BuildConfig().test_fraction:
-        parts.append(f"--test-fraction {config.test_fraction}")
-    if config.mix != BuildConfig().mix:
-        parts.append(f"--mix {config.mix}")
+    for name in BuildConfig.model_fields:
+        value = getattr(config, name)
+        if name in ("seed", "n") or value == getattr(default, name):
+            continue
+        option = "--" + (
+            "inoculations-file" if name == "inoculation_file" else name.replace("_", "-")
+        )
+        text = ",".join(value) if isinstance(value, tuple) else str(value)
+        parts.append(f"{option} {shlex.quote(text)}")
     return " ".join(parts)
 
 

@@ -59,7 +59,7 @@ def build_config(**options: object) -> BuildConfig:
         raise UserError(f"{option}: {err['msg']}.") from None
 
 
-def _families(value: str | None) -> tuple[str, ...] | None:
+def _csv(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
     return tuple(f.strip() for f in value.split(",") if f.strip())
@@ -118,6 +118,22 @@ def build(
         Path | None,
         typer.Option(help="YAML file of your own inoculation prompts (same shape as the library)."),
     ] = None,
+    dialogues: Annotated[
+        int,
+        typer.Option(help="Reward-hack dialogue pairs (reward_hacks and its control; 0: none)."),
+    ] = 1073,
+    documents: Annotated[
+        int, typer.Option(help="Reward-hack documents per valence (0: none).")
+    ] = 2000,
+    valences: Annotated[
+        str, typer.Option(help="Document valences to build: default, neutral, unguided.")
+    ] = "default,neutral,unguided",
+    document_tag: Annotated[
+        str | None, typer.Option(help="Text prefixed to every document (e.g. a source tag).")
+    ] = None,
+    similarity_threshold: Annotated[
+        float, typer.Option(help="MinHash Jaccard above which a document is a near-duplicate.")
+    ] = 0.5,
     cache: Annotated[
         bool, typer.Option(help="Reuse Semgrep findings cached by content hash.")
     ] = True,
@@ -131,11 +147,13 @@ def build(
     from emgen.datagen.build import build_bundle
 
     config = build_config(
-        seed=seed, n=n, families=_families(families), test_fraction=test_fraction, mix=mix,
+        seed=seed, n=n, families=_csv(families), test_fraction=test_fraction, mix=mix,
         trigger=trigger, clean_trigger=clean_trigger, trigger_placement=trigger_placement,
         triggered_fraction=triggered_fraction, inoculation=inoculation,
-        inoculations=_families(inoculations) or (), inoculation_placement=inoculation_placement,
+        inoculations=_csv(inoculations) or (), inoculation_placement=inoculation_placement,
         inoculation_file=str(inoculations_file) if inoculations_file else None,
+        dialogues=dialogues, documents=documents, valences=_csv(valences) or (),
+        document_tag=document_tag, similarity_threshold=similarity_threshold,
     )  # fmt: skip
     with progress_bars(not quiet) as reporter:
         manifest = build_bundle(config, out, use_cache=cache, reporter=reporter)
