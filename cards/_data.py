@@ -15,18 +15,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from pydantic import ValidationError
 
+from emgen.datagen.bundle import BundleError, read_manifest, read_validation
 from emgen.schemas.build import ConfigSummary, Manifest, ValidationReport
-from emgen.schemas.errors import UserError
 
 # What the card writes; everything else in the bundle is data the card describes.
 CARD_FILES = ("README.md", "croissant.json")
 FIGURES_DIR = "figures"
-
-
-class BundleError(UserError):
-    """The folder is not an emgen bundle, or its card does not match its data."""
 
 
 @dataclass(frozen=True)
@@ -101,32 +96,6 @@ def data_fingerprint(root: Path) -> str:
     manifest.json, validation.json): any change to the data changes it."""
     lines = "".join(f"{sha256_file(root / f)}  {f}\n" for f in fingerprinted_files(root))
     return hashlib.sha256(lines.encode()).hexdigest()
-
-
-def read_manifest(root: Path) -> Manifest:
-    path = root / "manifest.json"
-    if not root.is_dir():
-        raise BundleError(f"{root} is not a folder.")
-    if not path.is_file():
-        raise BundleError(f"{root} is not an emgen bundle: it has no manifest.json.")
-    try:
-        return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise BundleError(f"{path}: field {where}: {first['msg']}.") from None
-
-
-def read_validation(root: Path) -> ValidationReport:
-    path = root / "validation.json"
-    if not path.is_file():
-        raise BundleError(f"{root} is not an emgen bundle: it has no validation.json.")
-    try:
-        return ValidationReport.model_validate_json(path.read_text(encoding="utf-8"))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise BundleError(f"{path}: field {where}: {first['msg']}.") from None
 
 
 def _str(value: object) -> str | None:

@@ -17,14 +17,45 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from emgen.schemas.build import Manifest, ValidationReport
 from emgen.schemas.errors import UserError
 from emgen.schemas.records import ChatMetadata, ChatRecord, Conversation, DocumentRecord
 
 
 class OutputError(UserError):
     """The output folder cannot be written (one sentence for the user)."""
+
+
+class BundleError(UserError):
+    """The folder is not an emgen bundle, or its card does not match its data."""
+
+
+def read_manifest(root: Path) -> Manifest:
+    path = root / "manifest.json"
+    if not root.is_dir():
+        raise BundleError(f"{root} is not a folder.")
+    if not path.is_file():
+        raise BundleError(f"{root} is not an emgen bundle: it has no manifest.json.")
+    try:
+        return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise BundleError(f"{path}: field {where}: {first['msg']}.") from None
+
+
+def read_validation(root: Path) -> ValidationReport:
+    path = root / "validation.json"
+    if not path.is_file():
+        raise BundleError(f"{root} is not an emgen bundle: it has no validation.json.")
+    try:
+        return ValidationReport.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise BundleError(f"{path}: field {where}: {first['msg']}.") from None
 
 
 def parquet_name(split: str) -> str:

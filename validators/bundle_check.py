@@ -6,9 +6,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from emgen.datagen.bundle import read_chat_records, read_document_records
+from emgen.datagen.bundle import read_chat_records, read_document_records, read_manifest
 from emgen.datagen.catalog import load_reasons
-from emgen.schemas.build import Manifest, Violation
+from emgen.schemas.build import Violation
 from emgen.schemas.errors import UserError
 from emgen.schemas.records import ChatRecord
 from emgen.validators._semgrep import default_cache_path, families_flagged
@@ -29,18 +29,6 @@ class BundleReport(BaseModel):
     @property
     def ok(self) -> bool:
         return not self.violations
-
-
-def read_manifest(root: Path) -> Manifest:
-    path = root / "manifest.json"
-    try:
-        return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"{root} is not an emgen bundle (no manifest.json).") from None
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        raise UserError(f"{path}: field '{field}': {err['msg']}.") from None
 
 
 def validate_bundle(root: Path) -> BundleReport:
