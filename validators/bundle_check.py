@@ -12,7 +12,7 @@ from emgen.schemas.build import Violation
 from emgen.schemas.errors import UserError
 from emgen.schemas.records import ChatRecord
 from emgen.validators._semgrep import default_cache_path, families_flagged
-from emgen.validators.invariants import BundleView, check_bundle, check_documents
+from emgen.validators.invariants import BundleView, check_bundle, check_documents, needs_semgrep
 
 
 class ConfigCheck(BaseModel):
@@ -48,7 +48,8 @@ def validate_bundle(root: Path) -> BundleReport:
                 raise UserError(
                     f"{root / rel}: a record of {name}, field '{field}': {err['msg']}."
                 ) from None
-    answers = sorted({r.answer for records in configs.values() for r in records})
+    scanned = [n for n, c in chat.items() if needs_semgrep(c.invariants, c.params)]
+    answers = sorted({r.answer for n in scanned for r in configs[n]})
     view = BundleView(
         configs=configs,
         params={n: c.params for n, c in chat.items()},

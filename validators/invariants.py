@@ -254,6 +254,16 @@ def hack_proven(name: str, records: Sequence[ChatRecord], view: BundleView) -> I
     return _each(name, records, _hack_proven)
 
 
+_SEMGREP_INVARIANTS = {"flagged_by_family", "not_flagged", "trigger_iff_insecure"}
+
+
+def needs_semgrep(invariants: Sequence[str], params: Mapping[str, str]) -> bool:
+    """Whether a config's invariants read Semgrep findings (so its answers must be scanned)."""
+    if _SEMGREP_INVARIANTS & set(invariants):
+        return True
+    return "traits_present" in invariants and "insecure_code" in params.get("traits", "")
+
+
 def check_bundle(invariants: Mapping[str, Sequence[str]], view: BundleView) -> list[Violation]:
     """Every named invariant on every record of every config."""
     out: list[Violation] = []
