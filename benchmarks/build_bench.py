@@ -64,6 +64,8 @@ def main() -> None:
         cold = timed_build(args.n, root / "cold" / "em", root / "cache.sqlite")
         warm = timed_build(args.n, root / "warm" / "em", root / "cache.sqlite")
         codes = answers(root / "cold" / "em")
+        manifest = json.loads((root / "cold" / "em" / "manifest.json").read_text())
+        structures = manifest["validation"]["distinct_structures"]["insecure"]
 
         start = time.perf_counter()
         scan_codes(codes, cache_path=root / "fresh-cache.sqlite")
@@ -91,6 +93,7 @@ def main() -> None:
         (f"validate {len(codes)} answers: emgen scan_codes", f"{ours:.1f} s", ""),
         (f"validate {len(codes)} answers: one plain semgrep scan", f"{plain:.1f} s", ""),
         ("ratio plain / emgen (cold)", f"{plain / ours:.2f}x", ""),
+        (f"distinct insecure structures (of {args.n})", str(structures), ""),
         ("ratio cold / warm build", f"{cold['wall'] / warm['wall']:.1f}x", ""),
     ]
     width = max(len(r[0]) for r in rows)
