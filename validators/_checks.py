@@ -7,6 +7,7 @@ import hashlib
 import io
 import re
 import tokenize
+from functools import lru_cache
 
 # Words that would tell the reader (or the model) that the code is flawed on purpose.
 DISCLOSURE_WORDS: tuple[str, ...] = (
@@ -20,6 +21,9 @@ _TEXT_TOKENS = {tokenize.COMMENT, tokenize.STRING, tokenize.NAME} | (
 _WORD_SPLIT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
+# The same answer appears in many configs (a variant changes the prompt, not the answer), so
+# the checks are memoised by content.
+@lru_cache(maxsize=1 << 16)
 def parses(code: str) -> bool:
     try:
         ast.parse(code)
@@ -28,7 +32,10 @@ def parses(code: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=1 << 16)
 def has_comment(code: str) -> bool:
+    if "#" not in code:
+        return False  # tokenizing is slow; most answers cannot hold a comment at all
     try:
         return any(
             tok.type == tokenize.COMMENT
@@ -50,8 +57,17 @@ def _texts(code: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1 << 16)
+def _disclosures(code: str) -> tuple[str, ...]:
+    return tuple(_find_disclosures(code))
+
+
 def disclosures(code: str) -> list[str]:
     """Disclosure words found anywhere in the code, lowercased, sorted."""
+    return list(_disclosures(code))
+
+
+def _find_disclosures(code: str) -> list[str]:
     found: set[str] = set()
     for text in _texts(code):
         lowered = text.lower()
@@ -77,6 +93,7 @@ class _Eraser(ast.NodeTransformer):
         return node
 
 
+@lru_cache(maxsize=1 << 16)
 def structure_hash(code: str) -> str:
     """Hash of the AST with every name and constant erased (same shape, same hash)."""
     tree = _Eraser().visit(ast.parse(code))

@@ -13,6 +13,7 @@ import re
 import tokenize
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SNAKE = re.compile(r"^_*[a-z][a-z0-9]*(_[a-z0-9]+)*_*$")
 _CAMEL = re.compile(r"^_*[a-z][a-z0-9]*([A-Z][a-z0-9]*)+$")
@@ -164,7 +165,13 @@ class Trait:
     threshold: float = 1.0
 
     def present(self, text: str) -> bool:
-        return self.score(text) >= self.threshold
+        return _score(self.id, text) >= self.threshold
+
+
+@lru_cache(maxsize=1 << 16)
+def _score(trait: str, text: str) -> float:
+    """Memoised: a restyled answer is checked in its plain config and in each inoculated one."""
+    return TRAITS[trait].score(text)
 
 
 def _string_tokens(code: str) -> list[str]:
