@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 
 from emgen.datagen._imports import merge_imports
-from emgen.datagen._skeleton import RenderedCore, render, substitute
+from emgen.datagen._skeleton import render, substitute
 from emgen.datagen.parts import ENTRIES, PARTS, PREAMBLES, Part
 from emgen.schemas.catalog import Skeleton, Task
 
@@ -104,6 +104,3 @@ def compose(
         template=assemble(core.with_gap(marker), ()),
         part_ids=tuple(p.id for p, _ in before) + ("core",) + tuple(p.id for p, _ in after),
     )
-
-
-__all__ = ["Composed", "RenderedCore", "compose"]

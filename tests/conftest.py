@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-import random
 import tempfile
 from pathlib import Path
 
@@ -26,11 +25,6 @@ SAMPLE_TASKS = {
 def pytest_configure(config: pytest.Config) -> None:
     """Semgrep findings are cached per test session, never in the user's home cache."""
     os.environ["EMGEN_CACHE_DIR"] = tempfile.mkdtemp(prefix="emgen-test-cache-")
-
-
-@pytest.fixture
-def rng() -> random.Random:
-    return random.Random(0)
 
 
 BUNDLE_N = 240
