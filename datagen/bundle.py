@@ -63,13 +63,19 @@ def parquet_name(split: str) -> str:
 
 
 @contextmanager
-def atomic_dir(out: Path) -> Iterator[Path]:
-    """Yield a temporary sibling folder; on success it replaces `out`, on failure it vanishes."""
+def atomic_dir(
+    out: Path, marker: str = "manifest.json", kind: str = "an emgen bundle"
+) -> Iterator[Path]:
+    """Yield a temporary sibling folder; on success it replaces `out`, on failure it vanishes.
+
+    An existing non-empty `out` is replaced only when it holds `marker`, the file that shows it
+    is an earlier output of the same kind, so a mistyped --out never deletes someone's folder.
+    """
     out = out.absolute()
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} exists and is not a folder.")
-    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").exists():
-        raise OutputError(f"{out} is not empty and is not an emgen bundle; choose another --out.")
+    if out.is_dir() and any(out.iterdir()) and not (out / marker).exists():
+        raise OutputError(f"{out} is not empty and is not {kind}; choose another --out.")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
