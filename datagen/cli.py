@@ -17,6 +17,7 @@ from rich.table import Table
 
 from emgen.cards._commands import publish_command
 from emgen.datagen._progress import Advance
+from emgen.finetune._commands import check_command, eval_command, finetune_command, models_app
 from emgen.schemas.build import BuildConfig
 from emgen.schemas.errors import UserError
 
@@ -357,6 +358,10 @@ def list_families() -> None:
 
 
 app.command("publish")(publish_command)
+app.command("finetune")(finetune_command)
+app.command("eval")(eval_command)
+app.command("check")(check_command)
+app.add_typer(models_app, name="models")
 
 
 def main() -> None:
@@ -368,3 +373,7 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted; nothing was written.")
         sys.exit(130)
+
+
+if __name__ == "__main__":  # `accelerate launch -m emgen.datagen.cli finetune ...`
+    main()
