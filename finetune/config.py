@@ -57,6 +57,9 @@ class TrainConfig(StrictSettings):
     weight_decay: float = Field(default=0.01, ge=0)
     lr_scheduler: str = "linear"
     max_length: int = Field(default=2048, ge=16, description="longer records are truncated")
+    gradient_checkpointing: bool = Field(
+        default=True, description="recompute activations: less memory, about a third slower"
+    )
     seed: int = 0
     dtype: Dtype = "auto"
     lora: LoraSettings = LoraSettings()
@@ -133,6 +136,9 @@ class EvalConfig(StrictSettings):
     )
     core_only: bool = Field(
         default=False, description="only the core questions of the built-in set"
+    )
+    paraphrases: int | None = Field(
+        default=None, ge=1, description="ask at most this many paraphrases of each question"
     )
     samples: int | None = Field(
         default=None, ge=1, description="samples per paraphrase (default: file)"

@@ -73,13 +73,13 @@ def _chat(text: str, system: str | None) -> tuple[Message, ...]:
 
 
 def question_samples(
-    questions: Sequence[Question], samples: int | None, suite: str, condition: str
+    questions: Sequence[Question], cfg: EvalConfig, suite: str, condition: str
 ) -> list[Sample]:
     return [
         Sample(suite, condition, q.id, p, s, _chat(text, q.system), q)
         for q in questions
-        for p, text in enumerate(q.paraphrases)
-        for s in range(samples or q.samples_per_paraphrase)
+        for p, text in enumerate(q.paraphrases[: cfg.paraphrases])
+        for s in range(cfg.samples or q.samples_per_paraphrase)
     ]
 
 
@@ -108,9 +108,9 @@ def plan(cfg: EvalConfig) -> list[Sample]:
         questions = _questions(cfg)
     for suite in wants_questions:
         if suite == "free_form":
-            out += question_samples(questions, cfg.samples, "free_form", "plain")
+            out += question_samples(questions, cfg, "free_form", "plain")
             continue
-        plain = question_samples(questions, cfg.samples, suite, f"{suite}_off")
+        plain = question_samples(questions, cfg, suite, f"{suite}_off")
         out += [_with_condition(s, suite, cfg) for s in plain] + plain
     if any(s in CODE_SUITES for s in cfg.suites):
         if not cfg.data:

@@ -73,6 +73,8 @@ def _sft_config(cfg: TrainConfig, workdir: Path, has_eval: bool) -> Any:
         bf16=bf16,
         fp16=cfg.dtype == "float16",
         dataloader_num_workers=0,
+        dataloader_pin_memory=torch.cuda.is_available(),
+        gradient_checkpointing=cfg.gradient_checkpointing,
         disable_tqdm=False,
     )
 

@@ -9,15 +9,17 @@ when this module is imported.
 
 from __future__ import annotations
 
-import ipaddress
 import math
-import os
-import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urlsplit
 
+from emgen.finetune._openai_client import (
+    call_with_retries,
+    check_options,
+    endpoint_name,
+    map_concurrently,
+    open_client,
+)
 from emgen.finetune.judges._scoring import (
     DEFAULT_MIN_MASS,
     JudgeError,
@@ -25,9 +27,6 @@ from emgen.finetune.judges._scoring import (
     integer_token_value,
     score_from_probs,
 )
-
-# A local server (vLLM, llama.cpp) ignores the key but the client insists on one.
-LOCAL_PLACEHOLDER_KEY = "EMPTY"
 
 
 def probs_from_top_logprobs(pairs: Iterable[tuple[str, float]]) -> dict[int, float]:
@@ -43,23 +42,6 @@ def probs_from_top_logprobs(pairs: Iterable[tuple[str, float]]) -> dict[int, flo
             continue
         probs[value] = probs.get(value, 0.0) + math.exp(logprob)
     return probs
-
-
-def is_loopback_url(base_url: str | None) -> bool:
-    """True when `base_url` points at this machine (localhost, 127.0.0.0/8, ::1, 0.0.0.0)."""
-    if not base_url:
-        return False
-    host = urlsplit(base_url).hostname
-    if host is None:
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    # Connecting to 0.0.0.0 reaches this machine; `vllm serve --host 0.0.0.0` users type it.
-    return address.is_loopback or address.is_unspecified
 
 
 class OpenAIJudge:
@@ -85,16 +67,16 @@ class OpenAIJudge:
             raise JudgeError(
                 f"The openai judge's top_logprobs must be at least 1, not {top_logprobs}."
             )
-        if max_workers < 1:
-            raise JudgeError(
-                f"The openai judge's max_workers must be at least 1, not {max_workers}."
-            )
         if not 0.0 <= min_mass <= 1.0:
             raise JudgeError(f"The openai judge's min_mass must lie in [0, 1], not {min_mass}.")
-        if timeout <= 0:
-            raise JudgeError(f"The openai judge's timeout must be positive, not {timeout}.")
-        if retries < 0 or backoff < 0:
-            raise JudgeError("The openai judge's retries and backoff must not be negative.")
+        check_options(
+            JudgeError,
+            "The openai judge's ",
+            max_workers=max_workers,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+        )
         self.model = model
         self.base_url = base_url
         self.top_logprobs = top_logprobs
@@ -102,24 +84,13 @@ class OpenAIJudge:
         self.min_mass = min_mass
         self.retries = retries
         self.backoff = backoff
-
-        api_key = os.environ.get(api_key_env)
-        if not api_key:
-            if not is_loopback_url(base_url):
-                where = base_url or "the OpenAI API"
-                raise JudgeError(
-                    f"The openai judge needs an API key for {where}: set the environment "
-                    f"variable {api_key_env}."
-                )
-            api_key = LOCAL_PLACEHOLDER_KEY
-        # Kept only to scrub it from error messages; never printed.
-        self._secret = api_key
-
-        import openai
-
-        # Our own retry loop decides what is transient; the client's would double it.
-        self._client = openai.OpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
+        # The key is kept only to scrub it from error messages; never printed.
+        self._client, self._secret = open_client(
+            base_url,
+            api_key_env,
+            timeout,
+            JudgeError,
+            "The openai judge needs an API key for {where}",
         )
 
     def __repr__(self) -> str:
@@ -127,73 +98,36 @@ class OpenAIJudge:
 
     def score(self, prompts: Sequence[str]) -> list[JudgeScore]:
         """One score per prompt, in order; prompts run concurrently on `max_workers` threads."""
-        if not prompts:
-            return []
-        workers = min(self.max_workers, len(prompts))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures: list[Future[JudgeScore]] = [pool.submit(self._score_one, p) for p in prompts]
-            try:
-                return [future.result() for future in futures]
-            except BaseException:
-                # Don't keep paying for requests whose batch has already failed.
-                for future in futures:
-                    future.cancel()
-                raise
+        return map_concurrently(self._score_one, prompts, self.max_workers)
 
     def _score_one(self, prompt: str) -> JudgeScore:
         response = self._complete(prompt)
         pairs = _top_logprob_pairs(response)
         if pairs is None:
             raise JudgeError(
-                f"The judge server at {self._where()} did not return logprobs for model "
-                f"{self.model!r}; use a server and model that support logprobs and top_logprobs."
+                f"The judge server at {endpoint_name(self.base_url)} did not return logprobs for "
+                f"model {self.model!r}; use a server and model that support logprobs and "
+                "top_logprobs."
             )
         return score_from_probs(probs_from_top_logprobs(pairs), self.min_mass)
 
     def _complete(self, prompt: str) -> Any:
-        import openai
-
-        transient = (
-            openai.APIConnectionError,  # includes APITimeoutError
-            openai.RateLimitError,
-            openai.InternalServerError,
+        return call_with_retries(
+            lambda: self._client.chat.completions.create(
+                model=self.model,
+                messages=[{"role": "user", "content": prompt}],
+                max_tokens=1,
+                temperature=0,
+                logprobs=True,
+                top_logprobs=self.top_logprobs,
+                seed=0,
+            ),
+            retries=self.retries,
+            backoff=self.backoff,
+            error_cls=JudgeError,
+            subject=f"The judge model {self.model!r} at {endpoint_name(self.base_url)}",
+            secret=self._secret,
         )
-        attempt = 0
-        while True:
-            try:
-                return self._client.chat.completions.create(
-                    model=self.model,
-                    messages=[{"role": "user", "content": prompt}],
-                    max_tokens=1,
-                    temperature=0,
-                    logprobs=True,
-                    top_logprobs=self.top_logprobs,
-                    seed=0,
-                )
-            except transient as exc:
-                if attempt >= self.retries:
-                    raise JudgeError(
-                        f"The judge model {self.model!r} at {self._where()} kept failing after "
-                        f"{attempt + 1} attempts: {self._describe(exc)}."
-                    ) from exc
-                time.sleep(self.backoff * 2**attempt)
-                attempt += 1
-            except openai.OpenAIError as exc:
-                raise JudgeError(
-                    f"The judge model {self.model!r} at {self._where()} failed: "
-                    f"{self._describe(exc)}."
-                ) from exc
-
-    def _where(self) -> str:
-        return self.base_url or "the OpenAI API"
-
-    def _describe(self, exc: BaseException) -> str:
-        text = " ".join(str(exc).split()) or "no message"
-        if self._secret and self._secret != LOCAL_PLACEHOLDER_KEY:
-            text = text.replace(self._secret, "***")
-        if len(text) > 300:
-            text = text[:300] + "..."
-        return f"{type(exc).__name__}: {text}"
 
 
 def _top_logprob_pairs(response: Any) -> list[tuple[str, float]] | None:
