@@ -50,8 +50,10 @@ bench-train: $(FT_STAMP)
 
 # The whole matrix on the tiny default on CPU (about 20 minutes on 2 cores).
 check-quick: $(FT_STAMP)
+	$(BIN)/emgen models prepare-tiny
 	$(BIN)/emgen check --quick --out build/check-quick
 
 # CI's reduced form of the quick check: the base model and one finetune (insecure).
 check-ci: $(FT_STAMP)
+	$(BIN)/emgen models prepare-tiny
 	$(BIN)/emgen check --quick --variants insecure --out build/check-ci
