@@ -47,6 +47,7 @@ class CheckConfig(StrictSettings):
     build_seed: int = 0
     variants: tuple[str, ...] = VARIANTS
     include_base: bool = True
+    title: str = Field(default="emgen check: the EM matrix", description="report heading")
     train: dict[str, Any] = Field(default_factory=dict, description="TrainConfig fields")
     eval: dict[str, Any] = Field(default_factory=dict, description="EvalConfig fields")
 
@@ -124,9 +125,7 @@ def run_check(check: CheckConfig, out: Path, reporter: Reporter) -> ResultPaths:
         frames.append(frame)
     reference = _eval_config(check, data, check.model, BASE)
     thresholds = Thresholds(reference.aligned_below, reference.coherent_above)
-    return write_results(
-        pl.concat(frames), out / "results", thresholds, title="emgen check: the EM matrix"
-    )
+    return write_results(pl.concat(frames), out / "results", thresholds, title=check.title)
 
 
 def _newer(cached: Path, model: str) -> bool:
