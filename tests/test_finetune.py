@@ -230,6 +230,7 @@ def test_check_matrix_on_a_random_model(llama: Path, bundle: Path, tmp_path: Pat
     summary = pl.read_parquet(paths.summary)
     assert summary["model"].unique(maintain_order=True).to_list() == ["base", "insecure", "secure"]
     report = paths.report.read_text()
+    assert report.startswith("# emgen check --quick: a pipeline smoke test")
     assert "| suite | condition | metric | base | insecure | secure |" in report
     first = (tmp_path / "check" / "evals" / "secure.parquet").stat().st_mtime
     run_check(cfg, tmp_path / "check", Silent())  # unchanged settings: nothing reruns
