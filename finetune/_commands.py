@@ -232,7 +232,7 @@ def check_command(
     triggered, insecure_inoculated), each evaluated on the same suites. Training and
     evaluations already in OUT with the same settings are reused, so a stopped run resumes.
 
-    --quick: SmolLM2-135M on CPU, a small bundle, few records and questions (about 20 min).
+    --quick: SmolLM2-135M on CPU, a small bundle, few records and questions (15 min, 2 cores).
     --gpu: the settings for a real model on one GPU (see finetune/data/profiles/gpu.yaml).
     """
     _needs_finetune_extra()
