@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
 from emgen.schemas.build import Manifest, ValidationReport
-from emgen.schemas.errors import UserError
+from emgen.schemas.errors import UserError, first_error
 from emgen.schemas.records import ChatMetadata, ChatRecord, Conversation, DocumentRecord
 
 
@@ -41,9 +41,7 @@ def read_manifest(root: Path) -> Manifest:
     try:
         return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise BundleError(f"{path}: field {where}: {first['msg']}.") from None
+        raise BundleError(f"{path}: {first_error(exc)}.") from None
 
 
 def read_validation(root: Path) -> ValidationReport:
@@ -53,9 +51,7 @@ def read_validation(root: Path) -> ValidationReport:
     try:
         return ValidationReport.model_validate_json(path.read_text(encoding="utf-8"))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise BundleError(f"{path}: field {where}: {first['msg']}.") from None
+        raise BundleError(f"{path}: {first_error(exc)}.") from None
 
 
 def parquet_name(split: str) -> str:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from emgen.datagen.families import load_families
 from emgen.schemas.catalog import Family, Inoculation, PromptTemplate, Reason, Task
-from emgen.schemas.errors import UserError
+from emgen.schemas.errors import UserError, first_error
 
 DATA_DIR = Path(__file__).parent / "data"
 M = TypeVar("M", bound=BaseModel)
@@ -41,9 +41,7 @@ def parse_entry(model: type[M], raw: Any, path: Path, where: str) -> M:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "(entry)"
-        raise CatalogError(f"{path}: {where}, field '{field}': {err['msg']}.") from None
+        raise CatalogError(f"{path}: {where}, {first_error(exc)}.") from None
 
 
 def unique_ids(items: list[M], path: Path) -> list[M]:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from emgen.datagen.catalog import read_yaml
 from emgen.datagen.transforms import InstructionPlacement, TriggerPlacement
 from emgen.schemas.build import BuildConfig
-from emgen.schemas.errors import UserError
+from emgen.schemas.errors import UserError, first_error
 
 PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
@@ -67,17 +67,12 @@ class TrainConfig(StrictSettings):
     logging_steps: int = Field(default=1, ge=1)
 
 
-def _where(err: Any) -> str:
-    return ".".join(str(p) for p in err["loc"]) or "(top level)"
-
-
 def validate_config(model: type[C], raw: Any, source: str) -> C:
     """The model, or one sentence naming the source and the first bad field."""
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ConfigError(f"{source}: field '{_where(err)}': {err['msg']}.") from None
+        raise ConfigError(f"{source}: {first_error(exc)}.") from None
 
 
 def load_config(model: type[C], path: Path | None, overrides: dict[str, Any]) -> C:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 from emgen.datagen.bundle import read_chat_records, read_document_records, read_manifest
 from emgen.datagen.catalog import load_reasons
 from emgen.schemas.build import Violation
-from emgen.schemas.errors import UserError
+from emgen.schemas.errors import UserError, first_error
 from emgen.schemas.records import ChatRecord
 from emgen.validators._semgrep import default_cache_path, families_flagged
 from emgen.validators.invariants import BundleView, check_bundle, check_documents, needs_semgrep
@@ -43,11 +43,7 @@ def validate_bundle(root: Path) -> BundleReport:
             except OSError as exc:
                 raise UserError(f"{root / rel}: cannot be read ({exc.strerror}).") from None
             except ValidationError as exc:
-                err = exc.errors()[0]
-                field = ".".join(str(p) for p in err["loc"])
-                raise UserError(
-                    f"{root / rel}: a record of {name}, field '{field}': {err['msg']}."
-                ) from None
+                raise UserError(f"{root / rel}: a record of {name}, {first_error(exc)}.") from None
     scanned = [n for n, c in chat.items() if needs_semgrep(c.invariants, c.params)]
     answers = sorted({r.answer for n in scanned for r in configs[n]})
     view = BundleView(

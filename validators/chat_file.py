@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from emgen.schemas.errors import UserError
+from emgen.schemas.errors import UserError, first_error
 from emgen.schemas.records import Conversation
 from emgen.validators._checks import disclosures, has_comment, parses
 from emgen.validators._semgrep import default_cache_path, rule_families, scan_codes
@@ -67,9 +67,7 @@ def read_chat_jsonl(path: Path) -> list[tuple[int, Conversation]]:
             try:
                 convo = Conversation.model_validate({"messages": raw["messages"]})
             except ValidationError as exc:
-                err = exc.errors()[0]
-                field = ".".join(str(p) for p in err["loc"])
-                raise InputError(f"{path}: line {number}, field '{field}': {err['msg']}.") from None
+                raise InputError(f"{path}: line {number}, {first_error(exc)}.") from None
             out.append((number, convo))
     if not out:
         raise InputError(f"{path}: no records found.")
