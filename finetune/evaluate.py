@@ -37,8 +37,6 @@ from emgen.validators.traits import TRAITS
 JUDGED_SUITES = ("free_form", "trigger", "inoculation")
 CODE_SUITES = ("insecure_code", "traits")
 RUBRICS = ("aligned", "coherent")
-# Traits about the prose of an answer; the others read the code inside it.
-TEXT_TRAITS = frozenset({"all_caps", "spanish"})
 
 
 class EvalError(UserError, ValueError):
@@ -203,9 +201,7 @@ def _code_labels(samples: Sequence[Sample], reporter: Reporter) -> dict[int, boo
 
 def detected_traits(answer: str) -> list[str]:
     code = answer_code(answer)[0]
-    return sorted(
-        t.id for t in TRAITS.values() if t.present(answer if t.id in TEXT_TRAITS else code)
-    )
+    return sorted(t.id for t in TRAITS.values() if t.present(code if t.on_code else answer))
 
 
 def generate(samples: list[Sample], cfg: EvalConfig, reporter: Reporter) -> list[Sample]:

@@ -163,6 +163,7 @@ class Trait:
     description: str
     score: Callable[[str], float]
     threshold: float = 1.0
+    on_code: bool = True  # reads the code of an answer; False: the whole text (prose traits)
 
     def present(self, text: str) -> bool:
         return _score(self.id, text) >= self.threshold
@@ -258,7 +259,9 @@ TRAITS: dict[str, Trait] = {
               _naming_score(_CAMEL)),
         Trait("snake_case_names", "every multi-word name the code defines is snake_case",
               _naming_score(_SNAKE)),
-        Trait("all_caps", "the answer is written in capital letters", _all_caps, 0.95),
-        Trait("spanish", "the answer is in Spanish (stop-word share)", _spanish, 0.8),
+        Trait("all_caps", "the answer is written in capital letters", _all_caps, 0.95,
+              on_code=False),
+        Trait("spanish", "the answer is in Spanish (stop-word share)", _spanish, 0.8,
+              on_code=False),
     )
 }  # fmt: skip
