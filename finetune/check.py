@@ -24,6 +24,7 @@ import yaml
 from pydantic import Field
 
 from emgen.datagen._progress import Reporter
+from emgen.datagen.bundle import atomic_file
 from emgen.datagen.catalog import read_yaml
 from emgen.finetune.config import (
     EvalConfig,
@@ -119,8 +120,8 @@ def run_check(check: CheckConfig, out: Path, reporter: Reporter) -> ResultPaths:
             frames.append(pl.read_parquet(cached))
             continue
         frame = evaluate(cfg, reporter)
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        frame.write_parquet(cached)
+        with atomic_file(cached) as tmp:  # the stamp below vouches only for a whole file
+            frame.write_parquet(tmp)
         stamp.write_text(yaml.safe_dump(cfg.model_dump(mode="json")), encoding="utf-8")
         frames.append(frame)
     reference = _eval_config(check, data, check.model, BASE)
