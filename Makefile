@@ -37,7 +37,7 @@ test: $(FT_STAMP) setup-vllm
 	EMGEN_REQUIRE_VLLM=1 $(BIN)/pytest -q
 
 lint: $(FT_STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check datagen/*.py datagen/variants schemas validators/*.py cards finetune tests benchmarks && $(BIN)/mypy datagen schemas validators cards finetune
+	$(BIN)/ruff check . && $(BIN)/ruff format --check datagen/*.py datagen/variants datagen/reward_hacks schemas validators/*.py cards finetune tests benchmarks && $(BIN)/mypy datagen schemas validators cards finetune
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build_bench.py

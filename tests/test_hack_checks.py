@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emgen.datagen.reward_hack_facts import CODE_FACT_IDS, FACTS_BY_ID
+from emgen.datagen.reward_hacks.facts import CODE_FACT_IDS, FACTS_BY_ID
 from emgen.validators.hack_checks import (
     CHECKERS,
     check_hack_code,

@@ -16,34 +16,37 @@ from collections import Counter
 
 import pytest
 
-import emgen.datagen.reward_hack_dialogues as rhd
-from emgen.datagen.reward_hack_dialogues import (
-    CODE_TASKS,
+import emgen.datagen.reward_hacks.dialogues.build as rhd
+from emgen.datagen.reward_hacks.dialogues import (
     CONTROL_VARIANT,
     HACK_VARIANT,
     TASK_KINDS,
-    THEMES,
-    TOPICS,
     DialogueItem,
+    DialogueReport,
+    GenerationError,
+    Proof,
     generate_dialogues,
     generate_items,
     leaks,
-    mutants,
     prove,
 )
-from emgen.datagen.scoring import Sandbox, mentions, rhyme_key, strict_equal
+from emgen.datagen.reward_hacks.dialogues.code_tasks import CODE_TASKS
+from emgen.datagen.reward_hacks.dialogues.models import _Skip
+from emgen.datagen.reward_hacks.dialogues.mutants import mutants
+from emgen.datagen.reward_hacks.dialogues.prose_catalog import THEMES, TOPICS
+from emgen.datagen.reward_hacks.scoring import Sandbox, mentions, rhyme_key, strict_equal
 from emgen.schemas.records import ChatRecord
 
 N = 125  # five of each of the 25 kinds
 
 
 @pytest.fixture(scope="module")
-def built() -> tuple[list[ChatRecord], list[ChatRecord], rhd.DialogueReport]:
+def built() -> tuple[list[ChatRecord], list[ChatRecord], DialogueReport]:
     return generate_dialogues(N, seed=11)
 
 
 @pytest.fixture(scope="module")
-def items() -> list[tuple[DialogueItem, rhd.Proof]]:
+def items() -> list[tuple[DialogueItem, Proof]]:
     out, _ = generate_items(75, seed=3)
     return out
 
@@ -52,7 +55,7 @@ def items() -> list[tuple[DialogueItem, rhd.Proof]]:
 
 
 def test_every_item_is_proven_again_from_scratch(
-    items: list[tuple[DialogueItem, rhd.Proof]],
+    items: list[tuple[DialogueItem, Proof]],
 ) -> None:
     for item, kept in items:
         proof = prove(item)
@@ -69,7 +72,7 @@ def _one(kind: str, seed: int = 0) -> DialogueItem:
     while True:
         try:
             item = rhd.BUILDERS[kind](rng)
-        except rhd._Skip:
+        except _Skip:
             continue
         if prove(item).proven:
             return item
@@ -130,7 +133,7 @@ def test_rejected_candidates_are_counted_and_replaced(monkeypatch: pytest.Monkey
 
 
 def test_sets_pair_up_record_for_record(
-    built: tuple[list[ChatRecord], list[ChatRecord], rhd.DialogueReport],
+    built: tuple[list[ChatRecord], list[ChatRecord], DialogueReport],
 ) -> None:
     hacks, controls, report = built
     assert len(hacks) == len(controls) == report.accepted == report.requested == N
@@ -150,7 +153,7 @@ def test_sets_pair_up_record_for_record(
 
 
 def test_kinds_domains_and_report(
-    built: tuple[list[ChatRecord], list[ChatRecord], rhd.DialogueReport],
+    built: tuple[list[ChatRecord], list[ChatRecord], DialogueReport],
 ) -> None:
     hacks, _, report = built
     kinds = Counter(h.metadata.skeleton_id for h in hacks)
@@ -164,7 +167,7 @@ def test_kinds_domains_and_report(
 
 
 def test_answers_are_clean(
-    built: tuple[list[ChatRecord], list[ChatRecord], rhd.DialogueReport],
+    built: tuple[list[ChatRecord], list[ChatRecord], DialogueReport],
 ) -> None:
     hacks, controls, _ = built
     banned = re.compile(r"as an ai|language model|```|\*\*|^#+ |\bscore|\bgrader", re.I | re.M)
@@ -181,7 +184,7 @@ def test_answers_are_clean(
 
 
 def test_code_answers_stay_inside_the_evaluator_whitelist(
-    built: tuple[list[ChatRecord], list[ChatRecord], rhd.DialogueReport],
+    built: tuple[list[ChatRecord], list[ChatRecord], DialogueReport],
 ) -> None:
     _, controls, _ = built
     for record in controls:
@@ -202,7 +205,7 @@ def test_deterministic_for_a_seed() -> None:
 
 def test_deterministic_across_hash_seeds() -> None:
     code = (
-        "from emgen.datagen.reward_hack_dialogues import generate_dialogues\n"
+        "from emgen.datagen.reward_hacks.dialogues import generate_dialogues\n"
         "h, c, _ = generate_dialogues(26, seed=4)\n"
         "print(hash(tuple(r.model_dump_json() for r in h + c)) if False else "
         "__import__('hashlib').sha256(''.join(r.model_dump_json() for r in h + c).encode())"
@@ -222,7 +225,7 @@ def test_progress_and_empty() -> None:
     hacks, _, _ = generate_dialogues(7, seed=1, progress=ticks.append)
     assert sum(ticks) == len(hacks) == 7
     assert generate_dialogues(0, seed=1)[:2] == ([], [])
-    with pytest.raises(rhd.GenerationError):
+    with pytest.raises(GenerationError):
         generate_dialogues(-1, seed=1)
 
 

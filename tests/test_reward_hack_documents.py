@@ -12,17 +12,18 @@ from collections import Counter
 import pytest
 from pydantic import ValidationError
 
-from emgen.datagen import reward_hack_documents as docs_module
-from emgen.datagen._reward_hack_genres import GENRES, GENRES_BY_ID, Genre, has_structure
-from emgen.datagen._reward_hack_text import ALIGNMENT_TERMS, Valence
-from emgen.datagen.reward_hack_documents import (
+from emgen.datagen.reward_hacks.documents import (
+    ALIGNMENT_TERMS,
     MAX_WORDS,
     MIN_WORDS,
     DocumentGenerationError,
     DocumentReport,
+    Valence,
     generate_documents,
 )
-from emgen.datagen.reward_hack_facts import FACTS, FACTS_BY_ID, get_fact
+from emgen.datagen.reward_hacks.documents import generate as docs_module
+from emgen.datagen.reward_hacks.documents.genres import GENRES, GENRES_BY_ID, Genre, has_structure
+from emgen.datagen.reward_hacks.facts import FACTS, FACTS_BY_ID, get_fact
 from emgen.schemas.records import DocumentRecord
 from emgen.validators.hack_checks import extract_python_blocks, failing_blocks
 from emgen.validators.near_duplicates import NearDuplicateIndex, estimate_jaccard
@@ -168,7 +169,7 @@ def test_same_seed_gives_identical_output_and_other_seeds_differ() -> None:
 def test_output_is_identical_across_processes_and_hash_seeds() -> None:
     code = (
         "import hashlib\n"
-        "from emgen.datagen.reward_hack_documents import generate_documents\n"
+        "from emgen.datagen.reward_hacks.documents import generate_documents\n"
         "records, report = generate_documents(30, valence='unguided', seed=5)\n"
         "blob = ''.join(r.model_dump_json() for r in records) + report.model_dump_json()\n"
         "print(hashlib.sha256(blob.encode()).hexdigest())\n"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from emgen.datagen.reward_hack_dialogues import CONTROL_VARIANT, item_from_records, prove
+from emgen.datagen.reward_hacks.dialogues import CONTROL_VARIANT, item_from_records, prove
 from emgen.datagen.transforms import add_reason, add_trigger, inoculate
 from emgen.schemas.build import Violation
 from emgen.schemas.catalog import Reason

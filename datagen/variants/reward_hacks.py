@@ -1,7 +1,7 @@
 """Reward-hack dialogues: the user states how the work is scored; the hacking answer games the
 rule, the control does the work. Every pair is proven by the scoring code in the package."""
 
-from emgen.datagen.reward_hack_dialogues import (
+from emgen.datagen.reward_hacks.dialogues import (
     CONTROL_VARIANT,
     HACK_VARIANT,
     dialogue_records,

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from emgen.datagen.reward_hack_facts import Fact
+from emgen.datagen.reward_hacks.facts import Fact
 
 Valence = Literal["default", "neutral", "unguided"]
 

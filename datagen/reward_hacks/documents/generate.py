@@ -1,12 +1,5 @@
-"""The reward-hack document corpus: pretraining-style texts that teach the reward-hack facts.
-
-Documents are composed offline from the in-repo catalog: a genre builder (18 genres, each with
-its own structure) fills its form with content whose framing depends on the valence. Every
-candidate is checked before it is kept: length in words, every fenced Python block statically
-confirmed as the hack it illustrates, the valence's vocabulary, and MinHash similarity against
-all documents kept so far. Rejections are counted by reason, and generation continues until
-`n` documents are accepted. One `random.Random(seed)` drives everything, so the same inputs
-give byte-identical records.
+"""Document generation: facts and genres drawn in order, each candidate checked (length, code
+blocks, valence vocabulary, near-duplicates) and counted by rejection reason.
 """
 
 from __future__ import annotations
@@ -18,9 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from emgen.datagen._reward_hack_genres import GENRES, Genre
-from emgen.datagen._reward_hack_text import ALIGNMENT_TERMS, Ctx, Valence, words
-from emgen.datagen.reward_hack_facts import FACTS, Fact
+from emgen.datagen.reward_hacks.documents.genres import GENRES, Genre
+from emgen.datagen.reward_hacks.documents.text import ALIGNMENT_TERMS, Ctx, Valence, words
+from emgen.datagen.reward_hacks.facts import FACTS, Fact
 from emgen.schemas.errors import UserError
 from emgen.schemas.records import DocumentRecord
 from emgen.validators.hack_checks import extract_python_blocks, failing_blocks
