@@ -1,8 +1,8 @@
 """The dataset card (README.md): Hub YAML front matter plus sections that follow "Datasheets for
 Datasets", filled with figures computed from the files on disk, never from memory.
 
-`write_card` also writes the charts (figures/*.png) and croissant.json, and records a fingerprint
-of the data in the card so that `emgen publish` can refuse a card that no longer matches.
+`write_card` also writes the charts (figures/*.png) and croissant.json, then records in the card a
+fingerprint of every other file so that `emgen publish` can refuse a card that no longer matches.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from emgen.cards._data import (
     Bundle,
     ConfigData,
     Row,
+    bundle_files,
     data_fingerprint,
     fingerprinted_files,
     json_dump,
@@ -579,9 +580,10 @@ options, versions, counts), `validation.json` (the validation report), `croissan
 (Croissant 1.0 metadata with Responsible-AI fields) and `figures/` (the charts above).
 
 Data fingerprint: `sha256:{fingerprint}`, the sha256 of the `sha256sum`-style list of the
-{len(described)} files this card describes (every file except README.md, croissant.json and
-figures/). `emgen publish` recomputes it and refuses to upload a folder whose data changed
-after this card was written.
+{len(described)} other files of this repository (every file except README.md, which holds it:
+the data, `manifest.json`, `validation.json`, `croissant.json` and `figures/`). `emgen
+publish` recomputes it, refuses to upload a folder in which any of them changed after this card
+was written, and uploads exactly these files and this card.
 
 ## Maintenance
 
@@ -620,19 +622,21 @@ def write_card(root: Path, manifest: Manifest | None = None, records: object = N
     accepted for its call but not used), so the card describes exactly what gets published.
     """
     del records  # the card reads the written parquet files instead
+    bundle_files(root)  # refuses links before anything is written through one
     bundle = read_bundle(root, manifest or read_manifest(root))
-    fingerprint = data_fingerprint(root)
     stats = [config_stats(c) for c in bundle.configs.values()]
     lengths = {c.name: [len(r.text) for r in c.all_rows()] for c in bundle.configs.values()}
+    # Charts and croissant.json first: the fingerprint in README.md covers them too.
     charts = draw_charts(root, stats, lengths, bundle.validation)
-    readme = root / "README.md"
-    readme.write_text(render_card(bundle, stats, charts, fingerprint), encoding="utf-8")
     croissant_path = root / "croissant.json"
     croissant_path.write_text(json_dump(croissant(bundle)), encoding="utf-8")
+    fingerprint = data_fingerprint(root)
+    readme = root / "README.md"
+    readme.write_text(render_card(bundle, stats, charts, fingerprint), encoding="utf-8")
     return CardFiles(readme, croissant_path, tuple(root / c.path for c in charts), fingerprint)
 
 
 def card_fingerprint(readme: Path) -> str | None:
     """The data fingerprint recorded in a card, or None when it records none."""
-    match = FINGERPRINT_RE.search(readme.read_text(encoding="utf-8"))
+    match = FINGERPRINT_RE.search(readme.read_text(encoding="utf-8", errors="replace"))
     return match.group(1) if match else None

@@ -48,7 +48,9 @@ def publish_command(
 
     Nothing is sent unless validation.json lists no violations and README.md is current.
 
-    A card is current when the data fingerprint it records matches the files on disk.
+    A card is current when the fingerprint it records matches every other file it uploads.
+
+    A folder holding a symbolic link or special file is refused: nothing outside it is read.
 
     The token comes from HF_TOKEN or `hf auth login`, never printed; HF_ENDPOINT picks the Hub.
 

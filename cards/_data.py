@@ -16,12 +16,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from emgen.datagen.bundle import BundleError, read_manifest, read_validation
+from emgen.datagen.bundle import (
+    BundleError,
+    bundle_files,
+    bundle_path,
+    read_manifest,
+    read_validation,
+)
 from emgen.schemas.build import ConfigSummary, Manifest, ValidationReport
 
-# What the card writes; everything else in the bundle is data the card describes.
-CARD_FILES = ("README.md", "croissant.json")
-FIGURES_DIR = "figures"
+# The card itself, which records the fingerprint of every other file of the bundle.
+README = "README.md"
 
 
 @dataclass(frozen=True)
@@ -70,31 +75,17 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _hidden(rel: Path) -> bool:
-    # .git, .cache/huggingface and editor files are never part of the bundle.
-    return any(part.startswith(".") for part in rel.parts)
+def fingerprinted_files(root: Path, files: list[str] | None = None) -> list[str]:
+    """Every file of the bundle but README.md, which records their fingerprint: the data,
+    manifest.json, validation.json, croissant.json and figures/, so everything publish uploads
+    is covered. `files` is a listing from `bundle_files` (made here when not given)."""
+    return [f for f in (bundle_files(root) if files is None else files) if f != README]
 
 
-def bundle_files(root: Path) -> list[str]:
-    """Every file of the bundle (POSIX paths relative to `root`, sorted): what publish uploads."""
-    return sorted(
-        p.relative_to(root).as_posix()
-        for p in root.rglob("*")
-        if p.is_file() and not _hidden(p.relative_to(root))
-    )
-
-
-def fingerprinted_files(root: Path) -> list[str]:
-    """The files the card describes: all of the bundle except the card's own outputs."""
-    return [
-        f for f in bundle_files(root) if f not in CARD_FILES and not f.startswith(f"{FIGURES_DIR}/")
-    ]
-
-
-def data_fingerprint(root: Path) -> str:
-    """sha256 over `sha256sum`-style lines of every described file (parquet, JSONL exports,
-    manifest.json, validation.json): any change to the data changes it."""
-    lines = "".join(f"{sha256_file(root / f)}  {f}\n" for f in fingerprinted_files(root))
+def data_fingerprint(root: Path, files: list[str] | None = None) -> str:
+    """sha256 over `sha256sum`-style lines of every fingerprinted file: any change to any file
+    that gets published (but README.md) changes it. Refuses links like `bundle_files`."""
+    lines = "".join(f"{sha256_file(root / f)}  {f}\n" for f in fingerprinted_files(root, files))
     return hashlib.sha256(lines.encode()).hexdigest()
 
 
@@ -152,10 +143,10 @@ def read_config(root: Path, name: str, summary: ConfigSummary) -> ConfigData:
     first: tuple[tuple[str, str], ...] | None = None
     schema: pa.Schema | None = None
     for split, rel in summary.files.items():
-        path = root / rel
+        path = bundle_path(root, rel, f"{root / 'manifest.json'}: config {name} lists")
         if not path.is_file():
             raise BundleError(f"{root}/manifest.json: config {name} lists {rel}, which is missing.")
-        table = pq.read_table(path)
+        table = read_parquet(path, name)
         schema = schema or table.schema
         wanted = table.select([c for c in _ROW_FIELDS if c in table.column_names])
         rows[split] = [_row(r, split) for r in wanted.to_pylist()]
@@ -172,6 +163,21 @@ def read_config(root: Path, name: str, summary: ConfigSummary) -> ConfigData:
     if schema is None:
         raise BundleError(f"{root}/manifest.json: config {name} lists no parquet files.")
     return ConfigData(name, summary, schema, rows, arrow_bytes, file_bytes, set_counts, first or ())
+
+
+def read_parquet(path: Path, config: str, *, footer_only: bool = False) -> pa.Table:
+    """The table in `path` (an empty one with `footer_only`, once the footer parses: a cheap
+    check); a truncated or corrupt file is one sentence, not an Arrow error."""
+    try:
+        if footer_only:
+            return pq.read_metadata(path).schema.to_arrow_schema().empty_table()
+        return pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        detail = str(exc).splitlines()[0].rstrip(".") if str(exc) else type(exc).__name__
+        raise BundleError(
+            f"{path} (config {config}) is not a readable parquet file ({detail}); rebuild the "
+            "bundle."
+        ) from None
 
 
 def read_bundle(root: Path, manifest: Manifest | None = None) -> Bundle:

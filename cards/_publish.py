@@ -1,10 +1,12 @@
 """Publish a bundle to the Hugging Face Hub as one commit, after checking that it may go up.
 
 A bundle may be published when it is an emgen bundle (manifest.json, validation.json and a
-card), its validation report lists no violations, and its card is current: the data fingerprint
-recorded in README.md matches the files, and croissant.json's sha256 of every parquet file
-matches too. The token comes from HF_TOKEN or the standard login (`hf auth login`); it is
-passed to huggingface_hub and never printed, logged or written.
+card), it holds only regular files and folders (no symbolic links, nothing that reads from
+outside it), its validation report lists no violations, and its card is current: the fingerprint
+recorded in README.md matches every other file, and croissant.json's sha256 of every parquet
+file matches too. Exactly those files and README.md are uploaded. The token comes from HF_TOKEN
+or the standard login (`hf auth login`); it is passed to huggingface_hub and never printed,
+logged or written.
 """
 
 from __future__ import annotations
@@ -16,10 +18,13 @@ from pathlib import Path
 
 from emgen.cards._card import card_fingerprint
 from emgen.cards._data import (
+    README,
     BundleError,
     bundle_files,
+    bundle_path,
     data_fingerprint,
     read_manifest,
+    read_parquet,
     read_validation,
     sha256_file,
 )
@@ -66,7 +71,13 @@ class PublishResult:
 
 def check_bundle(root: Path) -> Manifest:
     """Raise BundleError (one sentence) unless `root` is a valid bundle with a current card."""
+    return _checked(root)[0]
+
+
+def _checked(root: Path) -> tuple[Manifest, list[str]]:
+    """check_bundle, and the files it checked: the ones to upload (README.md among them)."""
     manifest = read_manifest(root)
+    files = bundle_files(root)  # refuses links and special files before anything is read
     validation = read_validation(root)
     if validation.violations:
         v = validation.violations[0]
@@ -75,8 +86,8 @@ def check_bundle(root: Path) -> Manifest:
             f"violation(s) (first: config {v.config}, record {v.pair_id}, {v.invariant}), so the "
             "bundle is not published."
         )
-    readme = root / "README.md"
-    if not readme.is_file():
+    readme = root / README
+    if README not in files:
         raise BundleError(f"{root} has no README.md card; rebuild it with `{manifest.command}`.")
     recorded = card_fingerprint(readme)
     if recorded is None:
@@ -84,7 +95,7 @@ def check_bundle(root: Path) -> Manifest:
             f"{readme} records no data fingerprint, so it was not written by emgen's card "
             f"writer; rebuild the bundle with `{manifest.command}`."
         )
-    actual = data_fingerprint(root)
+    actual = data_fingerprint(root, files)
     if recorded != actual:
         raise BundleError(
             f"{readme} is stale: the data changed after the card was written (fingerprint "
@@ -92,7 +103,10 @@ def check_bundle(root: Path) -> Manifest:
             f"`{manifest.command}`."
         )
     _check_croissant(root, manifest)
-    return manifest
+    for name, summary in manifest.configs.items():
+        for rel in summary.files.values():
+            read_parquet(root / rel, name, footer_only=True)  # paths checked by read_manifest
+    return manifest, files
 
 
 def _check_croissant(root: Path, manifest: Manifest) -> None:
@@ -107,7 +121,7 @@ def _check_croissant(root: Path, manifest: Manifest) -> None:
         rel, digest = node.get("contentUrl"), node.get("sha256")
         if not (isinstance(rel, str) and isinstance(digest, str)):
             continue
-        file = root / rel
+        file = bundle_path(root, rel, f"{path}: a contentUrl names")
         if not file.is_file() or sha256_file(file) != digest:
             raise BundleError(
                 f"{path} is stale: its sha256 of {rel} does not match the file; rebuild the "
@@ -122,8 +136,8 @@ def plan(
     if not REPO_ID_RE.fullmatch(repo_id) or ".." in repo_id or "--" in repo_id:
         raise UserError(f"--repo-id must look like ORG/NAME (letters, digits, '-', '_', '.'), "
                         f"not {repo_id!r}.")  # fmt: skip
-    manifest = check_bundle(root)
-    files = tuple(PlannedFile(f, (root / f).stat().st_size) for f in bundle_files(root))
+    manifest, listed = _checked(root)
+    files = tuple(PlannedFile(f, (root / f).stat().st_size) for f in listed)
     counts = ", ".join(f"{n} {sum(c.splits.values())}" for n, c in manifest.configs.items())
     return PublishPlan(
         root=root,
@@ -162,6 +176,11 @@ def upload(
     p = publish_plan
     api = HfApi(endpoint=endpoint, token=token)
     secret = check_credentials(token)
+    # The folder may have changed since it was planned: send nothing unless it is as checked.
+    if bundle_files(p.root) != [f.path for f in p.files]:
+        raise BundleError(
+            f"{p.root} changed after it was checked; nothing was sent, publish again."
+        )
 
     def scrub(text: str) -> str:
         return text.replace(secret, "***")

@@ -16,7 +16,7 @@ import pytest
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from emgen.cards import card_fingerprint, check_bundle, data_fingerprint, write_card
-from emgen.cards._data import BundleError
+from emgen.cards._data import BundleError, fingerprinted_files
 from emgen.schemas.build import Manifest
 from tests._bundles import FAMILIES, make_bundle
 
@@ -115,6 +115,10 @@ def test_card_reports_figures_from_the_data(bundle: Path, manifest: Manifest) ->
         assert png.startswith(b"\x89PNG\r\n\x1a\n")
         assert b"Software" not in png and b"matplotlib" not in png  # no version stamp
     assert card_fingerprint(bundle / "README.md") == data_fingerprint(bundle)
+    described = fingerprinted_files(bundle)  # everything but the card: charts, croissant too
+    assert "croissant.json" in described and "figures/validation.png" in described
+    claim = f"list of the {len(described)} other files of this repository (every file except"
+    assert f"{claim} README.md, which holds it" in " ".join(text.split())
 
 
 def test_croissant_validates_and_reads_every_record_set(bundle: Path, manifest: Manifest) -> None:
@@ -166,3 +170,6 @@ def test_changed_data_makes_the_card_stale(bundle: Path, tmp_path: Path) -> None
         check_bundle(copy)
     write_card(copy)  # rewriting the card makes it current again
     check_bundle(copy)
+    (copy / "figures/validation.png").write_bytes(b"\x89PNG\r\n\x1a\n not the chart")
+    with pytest.raises(BundleError, match="stale"):  # charts are published, so fingerprinted
+        check_bundle(copy)

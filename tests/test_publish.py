@@ -14,7 +14,7 @@ from pathlib import Path
 import datasets
 import pytest
 
-from emgen.cards._data import bundle_files
+from emgen.cards._data import bundle_files, fingerprinted_files
 from emgen.schemas.build import Manifest
 from tests._bundles import make_bundle
 from tests._fake_hub import FakeHub, serve
@@ -77,6 +77,8 @@ def test_publish_commits_every_file_once_and_the_commit_loads(
     manifest = Manifest.model_validate_json((bundle / "manifest.json").read_text())
     assert commit.summary.startswith(f"emgen {manifest.package_version}: seed 2")
     assert set(commit.files) == {*bundle_files(bundle), ".gitattributes"}
+    # Exactly the files the card's fingerprint covers, and the card itself.
+    assert set(bundle_files(bundle)) == {*fingerprinted_files(bundle), "README.md"}
     for path in bundle_files(bundle):
         assert commit.files[path] == (bundle / path).read_bytes(), path
     assert {p for p in commit.lfs} == {p for p in commit.files if p.endswith((".parquet", ".png"))}
