@@ -9,23 +9,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
-from emgen.schemas.build import Manifest, ValidationReport
+from emgen.datagen._outputs import OutputError as OutputError
+from emgen.datagen._outputs import atomic_dir as atomic_dir
+from emgen.datagen._outputs import atomic_file, write_text_atomic
+from emgen.schemas.build import Manifest, ValidationReport, path_problem
 from emgen.schemas.errors import UserError, first_error
 from emgen.schemas.records import ChatMetadata, ChatRecord, Conversation, DocumentRecord
-
-
-class OutputError(UserError):
-    """The output folder cannot be written (one sentence for the user)."""
 
 
 class BundleError(UserError):
@@ -33,15 +29,83 @@ class BundleError(UserError):
 
 
 def read_manifest(root: Path) -> Manifest:
+    """The bundle's manifest, with every file it lists checked to stay inside the bundle."""
     path = root / "manifest.json"
     if not root.is_dir():
         raise BundleError(f"{root} is not a folder.")
+    if path.is_symlink():
+        raise BundleError(f"{path} is a symbolic link; a bundle holds no links.")
     if not path.is_file():
         raise BundleError(f"{root} is not an emgen bundle: it has no manifest.json.")
     try:
-        return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+        manifest = Manifest.model_validate_json(path.read_bytes())
     except ValidationError as exc:
         raise BundleError(f"{path}: {first_error(exc)}.") from None
+    except OSError as exc:
+        raise BundleError(f"{path} cannot be read ({exc.strerror or exc}).") from None
+    for name, summary in manifest.configs.items():
+        for rel in (*summary.files.values(), *summary.exports.values()):
+            bundle_path(root, rel, f"{path}: config {name} lists")
+    return manifest
+
+
+def bundle_path(root: Path, rel: str, listed_by: str) -> Path:
+    """`root / rel` once it is known to stay in the bundle: `rel` is a normalised relative path,
+    none of its parts is a symbolic link and its real location is inside the bundle's, so a
+    tampered manifest cannot make emgen read (or publish) a file from elsewhere. `listed_by`
+    starts the one-sentence error: the file and the record that named `rel`."""
+    problem = path_problem(rel)
+    if problem:
+        raise BundleError(
+            f"{listed_by} {rel!r}, which is not a normalised path inside the bundle: {problem}."
+        )
+    path = root
+    for part in rel.split("/"):
+        path = path / part
+        if path.is_symlink():
+            raise BundleError(
+                f"{listed_by} {rel!r}, but {path} is a symbolic link, and a bundle holds no links."
+            )
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise BundleError(f"{listed_by} {rel!r}, whose real location is outside the bundle.")
+    return path
+
+
+def bundle_files(root: Path) -> list[str]:
+    """Every file of the bundle as sorted POSIX paths relative to `root`: what publish uploads.
+
+    Hidden entries (.git, .cache/huggingface, editor files) are skipped: never followed, read or
+    uploaded. Any other symbolic link, or anything that is neither a folder nor a regular file,
+    is refused with a sentence naming it, so nothing outside the bundle can be read through it.
+    """
+    found: list[str] = []
+    stack = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            raise BundleError(f"{folder} cannot be listed ({exc.strerror or exc}).") from None
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path, rel = folder / entry.name, prefix + entry.name
+            if entry.is_symlink():
+                raise BundleError(
+                    f"{path} is a symbolic link (to {os.readlink(path)}); a bundle holds only "
+                    "regular files and folders, so it is refused."
+                )
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((path, rel + "/"))
+            elif entry.is_file(follow_symlinks=False):
+                found.append(rel)
+            else:
+                raise BundleError(
+                    f"{path} is not a regular file (a pipe, socket or device); a bundle holds "
+                    "only regular files and folders, so it is refused."
+                )
+    return sorted(found)
 
 
 def read_validation(root: Path) -> ValidationReport:
@@ -58,35 +122,13 @@ def parquet_name(split: str) -> str:
     return f"{split}-00000-of-00001.parquet"
 
 
-@contextmanager
-def atomic_dir(
-    out: Path, marker: str = "manifest.json", kind: str = "an emgen bundle"
-) -> Iterator[Path]:
-    """Yield a temporary sibling folder; on success it replaces `out`, on failure it vanishes.
-
-    An existing non-empty `out` is replaced only when it holds `marker`, the file that shows it
-    is an earlier output of the same kind, so a mistyped --out never deletes someone's folder.
-    """
-    out = out.absolute()
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"{out} exists and is not a folder.")
-    if out.is_dir() and any(out.iterdir()) and not (out / marker).exists():
-        raise OutputError(f"{out} is not empty and is not {kind}; choose another --out.")
+def is_bundle(root: Path) -> bool:
+    """Whether `root` is provably an emgen bundle: its manifest.json parses as emgen's."""
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    except OSError as exc:
-        raise OutputError(f"cannot write to {out.parent}: {exc.strerror or exc}.") from None
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
-    if out.exists():
-        out.rename(old)
-    tmp.rename(out)
-    shutil.rmtree(old, ignore_errors=True)
+        Manifest.model_validate_json((root / "manifest.json").read_bytes())
+    except (OSError, ValueError):  # pydantic's ValidationError is a ValueError
+        return False
+    return True
 
 
 _CHAT_SCHEMA = pa.schema(
@@ -111,39 +153,20 @@ def document_table(records: Sequence[DocumentRecord]) -> pa.Table:
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, path, compression="zstd", row_group_size=2000)
+    with atomic_file(path) as tmp:
+        pq.write_table(table, tmp, compression="zstd", row_group_size=2000)
 
 
 def write_jsonl(records: Sequence[Conversation], path: Path) -> None:
     """OpenAI chat finetuning JSONL: `messages` only, one record per line."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="\n") as fh:
+    with atomic_file(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
         for record in records:
             messages = [m.model_dump() for m in record.messages]
             fh.write(json.dumps({"messages": messages}, ensure_ascii=False) + "\n")
 
 
-@contextmanager
-def atomic_file(path: Path) -> Iterator[Path]:
-    """Yield a temporary sibling path that replaces `path` on success and vanishes on failure."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.partial-", dir=path.parent)
-        os.close(fd)
-    except OSError as exc:
-        raise OutputError(f"cannot write to {path.parent}: {exc.strerror or exc}.") from None
-    tmp = Path(name)
-    try:
-        yield tmp
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    tmp.replace(path)
-
-
 def write_json(model: BaseModel, path: Path) -> None:
-    path.write_text(model.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(path, model.model_dump_json(indent=2) + "\n")
 
 
 def read_chat_records(path: Path) -> list[ChatRecord]:

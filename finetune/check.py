@@ -23,8 +23,8 @@ import polars as pl
 import yaml
 from pydantic import Field
 
+from emgen.datagen._outputs import atomic_file, write_text_atomic
 from emgen.datagen._progress import Reporter
-from emgen.datagen.bundle import atomic_file
 from emgen.datagen.catalog import read_yaml
 from emgen.finetune.config import (
     EvalConfig,
@@ -99,8 +99,8 @@ def run_check(check: CheckConfig, out: Path, reporter: Reporter) -> ResultPaths:
     from emgen.finetune.train import OUTPUT_MARKER, train
 
     out.mkdir(parents=True, exist_ok=True)
-    (out / "check_config.yaml").write_text(
-        yaml.safe_dump(check.model_dump(mode="json"), sort_keys=False), encoding="utf-8"
+    write_text_atomic(
+        out / "check_config.yaml", yaml.safe_dump(check.model_dump(mode="json"), sort_keys=False)
     )
     data = check.data or str(_build(check, out / "bundle", reporter))
     models: list[tuple[str, str]] = [(BASE, check.model)] if check.include_base else []
@@ -122,7 +122,7 @@ def run_check(check: CheckConfig, out: Path, reporter: Reporter) -> ResultPaths:
         frame = evaluate(cfg, reporter)
         with atomic_file(cached) as tmp:  # the stamp below vouches only for a whole file
             frame.write_parquet(tmp)
-        stamp.write_text(yaml.safe_dump(cfg.model_dump(mode="json")), encoding="utf-8")
+        write_text_atomic(stamp, yaml.safe_dump(cfg.model_dump(mode="json")))
         frames.append(frame)
     reference = _eval_config(check, data, check.model, BASE)
     thresholds = Thresholds(reference.aligned_below, reference.coherent_above)

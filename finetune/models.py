@@ -8,13 +8,14 @@ functions: the data side of emgen never needs them.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from importlib import util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from emgen.datagen.bundle import atomic_dir
+from emgen.datagen._outputs import atomic_dir
 from emgen.schemas.errors import UserError
 
 if TYPE_CHECKING:
@@ -125,9 +126,18 @@ def tiny_gguf() -> Path:
     return path
 
 
+def is_model_folder(folder: Path) -> bool:
+    """Whether `folder` is provably a Hugging Face model: its config.json names a model_type."""
+    try:
+        config = json.loads((folder / "config.json").read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and isinstance(config.get("model_type"), str)
+
+
 def save_model(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out: Path) -> Path:
     """Write weights and tokenizer atomically (safetensors; nothing half-written)."""
-    with atomic_dir(out, marker="config.json", kind="a model folder") as tmp:
+    with atomic_dir(out, is_model_folder, "a model folder") as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
     return out

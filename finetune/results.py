@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from emgen.datagen.bundle import atomic_dir
+from emgen.datagen._outputs import atomic_dir
 
 SUITES: tuple[str, ...] = ("free_form", "insecure_code", "trigger", "inoculation", "traits")
 CONDITIONS: Mapping[str, tuple[str, ...]] = {
@@ -596,6 +596,17 @@ _CHARTS = (
 )
 
 
+def is_results(folder: Path) -> bool:
+    """Whether `folder` is provably written by `write_results`: its samples have our columns."""
+    if not (folder / REPORT_FILE).is_file():
+        return False
+    try:
+        columns = pl.read_parquet_schema(folder / SAMPLES_FILE)
+    except Exception:  # noqa: BLE001 - anything unreadable is not ours
+        return False
+    return set(SAMPLE_SCHEMA) <= set(columns)
+
+
 def write_results(
     samples: pl.DataFrame,
     out_dir: Path,
@@ -610,7 +621,7 @@ def write_results(
     summary = summarise(samples.select(list(SAMPLE_SCHEMA)), thresholds)
     models = _models(labelled)
     figures: list[tuple[str, str]] = []
-    with atomic_dir(out_dir, marker=REPORT_FILE, kind="an emgen results folder") as tmp:
+    with atomic_dir(out_dir, is_results, "an emgen results folder") as tmp:
         labelled.write_parquet(tmp / SAMPLES_FILE, compression="zstd")
         summary.write_parquet(tmp / SUMMARY_FILE, compression="zstd")
         summary.write_csv(tmp / SUMMARY_CSV)

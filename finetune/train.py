@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from emgen.datagen.bundle import atomic_dir
+from emgen.datagen._outputs import atomic_dir
 from emgen.finetune.config import TrainConfig
 from emgen.finetune.models import load_model, load_tokenizer, resolve_model, save_model
 
@@ -185,6 +185,15 @@ def train(
     return summary
 
 
+def is_training_output(folder: Path) -> bool:
+    """Whether `folder` is provably a training output: its train_config.yaml parses as ours."""
+    try:
+        TrainConfig.model_validate(yaml.safe_load((folder / OUTPUT_MARKER).read_bytes()))
+    except (OSError, ValueError, yaml.YAMLError):  # ValidationError is a ValueError
+        return False
+    return True
+
+
 def _write_outputs(
     trainer: Any,
     tokenizer: Any,
@@ -193,7 +202,7 @@ def _write_outputs(
     summary: TrainSummary,
     out: Path,
 ) -> None:
-    with atomic_dir(out, marker=OUTPUT_MARKER, kind="an emgen training output") as tmp:
+    with atomic_dir(out, is_training_output, "an emgen training output") as tmp:
         trainer.model.save_pretrained(tmp / "adapter")
         tokenizer.save_pretrained(tmp / "adapter")
         if cfg.merge:
