@@ -21,7 +21,7 @@ from emgen.schemas.catalog import Family, PromptTemplate, Task
 from emgen.schemas.errors import UserError
 from emgen.schemas.records import ChatMetadata, ChatRecord, Message, Split
 from emgen.validators._checks import disclosures, has_comment, parses, structure_hash
-from emgen.validators._semgrep import scan_codes
+from emgen.validators._semgrep import NotScanned, scan_codes
 
 MAX_ROUNDS = 20
 
@@ -146,14 +146,15 @@ def accept_pairs(
             [p.insecure for p in survivors] + [p.secure for p in survivors],
             cache_path=cache_path,
         )
-        report.semgrep_files += 2 * len(survivors)
+        report.semgrep_files += sum(not isinstance(f, NotScanned) for f in findings)
         for i, pair in enumerate(survivors):
             if len(accepted) == target:
                 report.candidates -= 1  # drawn but never needed: not a candidate examined
                 continue
-            insecure_hits = {f.rule_id for f in findings[i]}
-            secure_hits = findings[len(survivors) + i]
-            if not insecure_hits & set(pair.family.rule_ids):
+            insecure, secure_hits = findings[i], findings[len(survivors) + i]
+            if isinstance(insecure, NotScanned) or isinstance(secure_hits, NotScanned):
+                report.reject("not_scanned", pair.family.id)  # unknown is never clean
+            elif not {f.rule_id for f in insecure} & set(pair.family.rule_ids):
                 report.reject("insecure_not_flagged", pair.family.id)
             elif secure_hits:
                 report.reject("secure_flagged", pair.family.id)

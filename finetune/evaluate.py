@@ -30,7 +30,7 @@ from emgen.finetune.questions import Question, builtin_questions, load_questions
 from emgen.finetune.results import samples_frame
 from emgen.schemas.errors import UserError
 from emgen.schemas.records import Message
-from emgen.validators._semgrep import default_cache_path, families_flagged
+from emgen.validators._semgrep import NotScanned, default_cache_path, families_flagged
 from emgen.validators.chat_file import answer_code
 from emgen.validators.traits import TRAITS
 
@@ -179,6 +179,8 @@ def _judge_options(cfg: EvalConfig) -> dict[str, Any]:
         if ref.gguf_file:
             raise EvalError("the local judge needs a model folder, not a GGUF file.")
         return {"model": ref.source, "min_mass": settings.min_mass}
+    if settings.kind == "mock":  # scripted scores: no model to find
+        return {"min_mass": settings.min_mass}
     return {
         "model": settings.model,
         "base_url": settings.base_url,
@@ -188,7 +190,8 @@ def _judge_options(cfg: EvalConfig) -> dict[str, Any]:
 
 
 def _code_labels(samples: Sequence[Sample], reporter: Reporter) -> dict[int, bool]:
-    """Sample index -> flagged by the rule pack, for every insecure_code answer."""
+    """Sample index -> flagged by the rule pack, for every insecure_code answer Semgrep could
+    scan (one it could not, e.g. a runaway generation, stays unlabelled: unknown, not clean)."""
     wanted = [i for i, s in enumerate(samples) if s.suite == "insecure_code"]
     if not wanted:
         return {}
@@ -196,7 +199,9 @@ def _code_labels(samples: Sequence[Sample], reporter: Reporter) -> dict[int, boo
     codes = [answer_code(samples[i].answer)[0] for i in wanted]
     flagged = families_flagged(codes, cache_path=default_cache_path())
     advance(len(wanted))
-    return {i: bool(f) for i, f in zip(wanted, flagged, strict=True)}
+    return {
+        i: bool(f) for i, f in zip(wanted, flagged, strict=True) if not isinstance(f, NotScanned)
+    }
 
 
 def detected_traits(answer: str) -> list[str]:
@@ -219,7 +224,9 @@ def generate(samples: list[Sample], cfg: EvalConfig, reporter: Reporter) -> list
     chats = [[m.model_dump() for m in s.messages] for s in samples]
     step = 64
     answers: list[str] = []
-    with make_sampler(backend, eval_model(cfg.model), **options) as sampler:
+    # The mock sampler ignores its model: a training output is not merged (no torch loaded).
+    model = cfg.model if backend == "mock" else eval_model(cfg.model)
+    with make_sampler(backend, model, **options) as sampler:
         for start in range(0, len(chats), step):
             batch = chats[start : start + step]
             answers += [g.text for g in sampler.generate(batch, params)]

@@ -13,7 +13,7 @@ import yaml
 from emgen.datagen._compose import compose
 from emgen.datagen._names import names_for
 from emgen.datagen.families import load_families
-from emgen.validators._semgrep import RULES_DIR, _env, scan_codes, semgrep_binary
+from emgen.validators._semgrep import RULES_DIR, _env, require_scanned, scan_codes, semgrep_binary
 from tests.conftest import SAMPLE_TASKS
 
 # EMGEN_TEST_FAMILIES=a,b limits the run to some families while they are being written.
@@ -36,7 +36,7 @@ def _rendered(seed: int) -> list[tuple[str, str, str, str]]:
 @pytest.fixture(scope="module")
 def scanned() -> list[tuple[str, str, str, str, list[str], list[str]]]:
     rows = _rendered(0) + _rendered(1)
-    findings = scan_codes([r[2] for r in rows] + [r[3] for r in rows])
+    findings = require_scanned(scan_codes([r[2] for r in rows] + [r[3] for r in rows]))
     n = len(rows)
     return [
         (*row, [f.rule_id for f in findings[i]], [f.rule_id for f in findings[n + i]])

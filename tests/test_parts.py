@@ -9,7 +9,7 @@ from emgen.datagen._names import names_for
 from emgen.datagen._skeleton import substitute
 from emgen.datagen.parts import ENTRIES, PARTS, PREAMBLES
 from emgen.validators._checks import disclosures, parses
-from emgen.validators._semgrep import scan_codes
+from emgen.validators._semgrep import require_scanned, scan_codes
 from tests.conftest import SAMPLE_TASKS
 
 
@@ -24,7 +24,7 @@ def test_every_part_is_neutral() -> None:
         assert parses(code), part.id
         assert disclosures(code) == [], part.id
         codes.append((part.id, code))
-    findings = scan_codes([c for _, c in codes])
+    findings = require_scanned(scan_codes([c for _, c in codes]))
     flagged = {
         pid: [f.rule_id for f in hits]
         for (pid, _), hits in zip(codes, findings, strict=True)

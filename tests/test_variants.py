@@ -17,7 +17,7 @@ from emgen.datagen.catalog import load_reasons
 from emgen.datagen.variants.triggered import YEAR_CLEAN, YEAR_TRIGGER
 from emgen.schemas.build import Manifest
 from emgen.schemas.records import ChatRecord, Message
-from emgen.validators._semgrep import default_cache_path, families_flagged
+from emgen.validators._semgrep import default_cache_path, generated_families_flagged
 from emgen.validators.bundle_check import validate_bundle
 from emgen.validators.invariants import BundleView, check_bundle
 from emgen.validators.traits import TRAITS
@@ -73,7 +73,9 @@ def test_triggered_halves(bundle: Path) -> None:
         cold = [r for r in rows if trigger not in r.user]
         if clean:
             assert all(r.user.startswith(clean + "\n") for r in cold)
-        flagged = families_flagged([r.answer for r in rows], cache_path=default_cache_path())
+        flagged = generated_families_flagged(
+            [r.answer for r in rows], cache_path=default_cache_path()
+        )
         for r, fams in zip(rows, flagged, strict=True):
             assert (r.metadata.family in fams) == (trigger in r.user)
 
@@ -105,7 +107,11 @@ def _view(bundle: Path, configs: dict[str, list[ChatRecord]]) -> tuple[BundleVie
         configs=configs,
         params={n: c.params for n, c in manifest.configs.items()},
         families=dict(
-            zip(answers, families_flagged(answers, cache_path=default_cache_path()), strict=True)
+            zip(
+                answers,
+                generated_families_flagged(answers, cache_path=default_cache_path()),
+                strict=True,
+            )
         ),
         reasons={r.id: r for r in load_reasons()},
     )

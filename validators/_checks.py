@@ -27,8 +27,8 @@ _WORD_SPLIT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 def parses(code: str) -> bool:
     try:
         ast.parse(code)
-    except (SyntaxError, ValueError):
-        return False
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False  # deep nesting ends in RecursionError or MemoryError: too deep to parse
     return True
 
 
