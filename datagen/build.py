@@ -14,6 +14,7 @@ from emgen.datagen.bundle import (
     atomic_dir,
     chat_table,
     document_table,
+    is_bundle,
     parquet_name,
     write_json,
     write_jsonl,
@@ -21,14 +22,14 @@ from emgen.datagen.bundle import (
 )
 from emgen.datagen.catalog import CatalogError, families, load_reasons, load_tasks, load_templates
 from emgen.datagen.code_pairs import GenerationError, generate_pairs
-from emgen.datagen.reward_hack_documents import DocumentReport, generate_documents
+from emgen.datagen.reward_hacks.documents import DocumentReport, generate_documents
 from emgen.datagen.variants import ConfigSpec, build_variants
 from emgen.schemas.build import BuildConfig, ConfigSummary, Manifest
 from emgen.schemas.catalog import Family
 from emgen.schemas.records import DocumentRecord
 from emgen.validators._semgrep import (
     default_cache_path,
-    families_flagged,
+    generated_families_flagged,
     rules_fingerprint,
     semgrep_version,
 )
@@ -83,13 +84,14 @@ def build_bundle(
     chosen = select_families(config.families)
     tasks, templates = load_tasks(), load_templates()
     scan_cache = (cache_path or default_cache_path()) if use_cache else None
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, is_bundle, "an emgen bundle") as tmp:
         pairs, report = generate_pairs(
             config, chosen, tasks, templates, cache_path=scan_cache,
             progress=reporter.stage("Generating and validating pairs", config.n),
         )  # fmt: skip
         advance = reporter.stage("Building variants", 1)
-        specs = build_variants(pairs, config, partial(families_flagged, cache_path=scan_cache))
+        scan = partial(generated_families_flagged, cache_path=scan_cache)
+        specs = build_variants(pairs, config, scan)
         advance(1)
         check_variants(specs, scan_cache, reporter)
         summaries: dict[str, ConfigSummary] = {}
@@ -180,7 +182,8 @@ def check_variants(
         }
     )
     advance = reporter.stage("Checking variant invariants", len(specs))
-    flagged = dict(zip(answers, families_flagged(answers, cache_path=cache_path), strict=True))
+    found = generated_families_flagged(answers, cache_path=cache_path)
+    flagged = dict(zip(answers, found, strict=True))
     view = BundleView(
         configs={n: s.records for n, s in specs.items()},
         params={n: s.params for n, s in specs.items()},

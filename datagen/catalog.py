@@ -22,12 +22,26 @@ class CatalogError(UserError, ValueError):
 
 
 def read_yaml(path: Path) -> Any:
+    if path.is_dir():
+        raise CatalogError(f"{path} is a folder; give the path of a YAML file.")
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CatalogError(f"{path}: file not found.") from None
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read ({exc.strerror or exc}).") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise CatalogError(
+            f"{path}: line {line} is not UTF-8 text (byte {exc.object[exc.start]:#04x}); "
+            "is it a YAML file?"
+        ) from None
     except yaml.YAMLError as exc:
-        raise CatalogError(f"{path}: not valid YAML ({exc}).") from None
+        raise CatalogError(f"{path}: not valid YAML ({_one_line(exc)}).") from None
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())
 
 
 def entries(path: Path, key: str) -> list[dict[str, Any]]:
@@ -116,7 +130,13 @@ def load_inoculations(extra: Path | None = None) -> dict[str, Inoculation]:
 
 @cache
 def _inoculation_file(path: Path) -> tuple[Inoculation, ...]:
-    return tuple(
+    items = tuple(
         parse_entry(Inoculation, raw, path, f"inoculation #{i + 1}")
         for i, raw in enumerate(entries(path, "inoculations"))
     )
+    for i, item in enumerate(items):
+        if not item.text.strip():  # would write an empty system message into every record
+            raise CatalogError(
+                f"{path}: inoculation #{i + 1} ('{item.id}'), field 'text' is blank."
+            )
+    return items

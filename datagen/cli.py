@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -16,6 +20,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from emgen.cards._commands import publish_command
+from emgen.cards._show_command import show_command
+from emgen.datagen._outputs import refuse_overwrite, write_text_atomic
 from emgen.datagen._progress import Advance
 from emgen.finetune._commands import check_command, eval_command, finetune_command, models_app
 from emgen.schemas.build import BuildConfig
@@ -26,9 +32,29 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Markdown: a docstring's single newline is a soft wrap, so help text reflows to the terminal.
+    rich_markup_mode="markdown",
 )
 out_console = Console()
 err_console = Console(stderr=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"emgen {package_version('emgen')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    pass  # the app's help stays in Typer(help=...); this callback only adds --version
 
 
 class RichReporter:
@@ -56,14 +82,62 @@ def build_config(**options: object) -> BuildConfig:
         return BuildConfig.model_validate(options)
     except ValidationError as exc:
         err = exc.errors()[0]
-        option = "--" + str(err["loc"][0]).replace("_", "-") if err["loc"] else "an option"
+        field = str(err["loc"][0]) if err["loc"] else ""
+        option = _OPTION_OF.get(field, "--" + field.replace("_", "-")) if field else "an option"
         raise UserError(f"{option}: {err['msg']}.") from None
+
+
+_OPTION_OF = {"inoculation_file": "--inoculations-file"}  # fields named unlike their option
 
 
 def _csv(value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
     return tuple(f.strip() for f in value.split(",") if f.strip())
+
+
+def _csv_some(value: str | None, option: str, what: str) -> tuple[str, ...] | None:
+    """`_csv`, refusing a given value that names nothing (`","`), which would mean no items."""
+    items = _csv(value)
+    if items == ():
+        raise UserError(
+            f"{option} {value!r} names no {what}; give comma-separated names, or leave the option "
+            "out for all."
+        )
+    return items
+
+
+def check_inoculations(config: BuildConfig) -> None:
+    """Every prompt id the build will apply exists and fits its config, checked before any work.
+
+    The build finds these only after generating and scanning every pair (minutes).
+    """
+    from emgen.datagen.catalog import load_inoculations
+    from emgen.datagen.variants.inoculated import SOURCE_DATASETS, resolve
+
+    file = Path(config.inoculation_file) if config.inoculation_file else None
+    library = load_inoculations(file)
+    for option, names in (("--inoculation", [config.inoculation]),
+                          ("--inoculations", list(config.inoculations))):  # fmt: skip
+        for name in names:
+            if name in library and library[name].dataset not in (*SOURCE_DATASETS, "trait"):
+                raise UserError(
+                    f"{option}: prompt {name!r} is written for {library[name].dataset} data, but "
+                    "the build adds inoculations to code configs only; choose a prompt of "
+                    "dataset any, insecure_code or trait (see `emgen inoculations`)."
+                )
+        try:
+            prompts = resolve(names, library)
+        except UserError as exc:
+            raise UserError(f"{option}: {exc}") from None
+        for prompt in prompts:
+            # Only trigger-aware prompts of --inoculations go to `triggered`, which has one.
+            has_trigger = option == "--inoculations" and prompt.family == "trigger_aware"
+            if "$trigger" in prompt.text and not has_trigger:
+                raise UserError(
+                    f"{option}: prompt {prompt.id!r} names $trigger, but the config it would "
+                    "inoculate has no trigger; trigger-aware prompts belong in --inoculations."
+                )
 
 
 @app.command()
@@ -148,7 +222,8 @@ def build(
     from emgen.datagen.build import build_bundle
 
     config = build_config(
-        seed=seed, n=n, families=_csv(families), test_fraction=test_fraction, mix=mix,
+        seed=seed, n=n, families=_csv_some(families, "--families", "family"),
+        test_fraction=test_fraction, mix=mix,
         trigger=trigger, clean_trigger=clean_trigger, trigger_placement=trigger_placement,
         triggered_fraction=triggered_fraction, inoculation=inoculation,
         inoculations=_csv(inoculations) or (), inoculation_placement=inoculation_placement,
@@ -156,6 +231,7 @@ def build(
         dialogues=dialogues, documents=documents, valences=_csv(valences) or (),
         document_tag=document_tag, similarity_threshold=similarity_threshold,
     )  # fmt: skip
+    check_inoculations(config)
     with progress_bars(not quiet) as reporter:
         manifest = build_bundle(config, out, use_cache=cache, reporter=reporter)
     table = Table(title=f"Bundle written to {out}")
@@ -193,8 +269,11 @@ def validate(
     For a bundle folder: every record of every config against its variant's invariants (exit
     status 1 on any violation). For a JSONL file: per vulnerability family, how many answers
     its Semgrep rules flag, and per record: does the code parse, does it carry comments or
-    words that disclose a flaw, is it a duplicate.
+    words that disclose a flaw, is it a duplicate (exit status 1 if Semgrep could not scan an
+    answer: too large, too deeply nested, or skipped).
     """
+    if findings is not None:  # before the scan, which may take minutes
+        refuse_overwrite(findings, path, option="--findings")
     if path.is_dir():
         validate_bundle_command(path, as_json)
         return
@@ -202,11 +281,12 @@ def validate(
 
     report = validate_chat_file(path)
     if findings is not None:
-        findings.write_text(
-            json.dumps([f.model_dump() for f in report.findings], indent=1) + "\n", encoding="utf-8"
+        write_text_atomic(
+            findings, json.dumps([f.model_dump() for f in report.findings], indent=1) + "\n"
         )
     if as_json:
         out_console.print_json(report.model_dump_json())
+        _exit_if_unscanned([(r.line, r.not_scanned) for r in report.findings if r.not_scanned])
         return
     table = Table(title=f"{path}: {report.records} records")
     table.add_column("family")
@@ -217,8 +297,22 @@ def validate(
     out_console.print(
         f"flagged {report.flagged}, parse errors {report.parse_errors}, with comments "
         f"{report.with_comments}, with disclosure words {report.with_disclosures}, "
-        f"duplicates {report.duplicates}"
+        f"duplicates {report.duplicates}, not scanned {report.not_scanned}"
     )
+    _exit_if_unscanned([(r.line, r.not_scanned) for r in report.findings if r.not_scanned])
+
+
+def _exit_if_unscanned(unscanned: list[tuple[int, str]]) -> None:
+    """Exit 1 when Semgrep could not scan some answers (line, why): their findings are unknown,
+    not none."""
+    if unscanned:
+        (line, why), count = unscanned[0], len(unscanned)
+        err_console.print(
+            f"{count} answer{'s' if count > 1 else ''} could not be scanned by Semgrep (first: "
+            f"line {line}, {why}); their findings are unknown, not clean.",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
+        raise typer.Exit(1)
 
 
 def validate_bundle_command(path: Path, as_json: bool) -> None:
@@ -267,14 +361,20 @@ def inoculate(
 ) -> None:
     """Add an inoculation instruction to every record of a chat JSONL file.
 
-    The rest of each record stays byte-identical. Example:
-    emgen inoculate train.jsonl train.inoc.jsonl --prompt malicious_general --placement user_prefix
+    The rest of each record stays byte-identical.
+
+    Example: `emgen inoculate train.jsonl train.inoc.jsonl --prompt malicious_general
+    --placement user_prefix`
     """
     from emgen.datagen.catalog import load_inoculations
     from emgen.datagen.transforms import inoculate_jsonl
 
     if (prompt is None) == (text is None):
         raise UserError("give exactly one of --prompt and --text.")
+    if text is not None and not text.strip():
+        raise UserError("--text is blank; give the instruction to add to every record.")
+    if trigger is not None and not trigger.strip():
+        raise UserError("--trigger is blank; give the trigger text the prompt should name.")
     if placement not in ("system", "user_prefix", "user_suffix"):
         raise UserError(
             f"--placement must be system, user_prefix or user_suffix, not {placement!r}."
@@ -332,11 +432,13 @@ def mix(
     """Dilute the synthetic documents into a pretraining corpus, streaming.
 
     The corpus is read in batches and never loaded whole, so it may be far bigger than memory.
-    Example: emgen mix build/em-variants/reward_hack_documents/train-00000-of-00001.parquet
-    web.jsonl mixed.parquet --ratio 0.01
+
+    Example: `emgen mix build/em-variants/reward_hack_documents/train-00000-of-00001.parquet
+    web.jsonl mixed.parquet --ratio 0.01`
     """
     from emgen.datagen.mix import mix_corpus
 
+    refuse_overwrite(out, documents, corpus, option="the output")
     report = mix_corpus(documents, corpus, out, ratio=ratio, seed=seed, text_field=text_field)
     out_console.print(
         f"wrote {report.total_rows} rows to {out}: {report.documents_used} documents, "
@@ -358,21 +460,53 @@ def list_families() -> None:
 
 
 app.command("publish")(publish_command)
+app.command("show")(show_command)
 app.command("finetune")(finetune_command)
 app.command("eval")(eval_command)
 app.command("check")(check_command)
 app.add_typer(models_app, name="models")
 
 
+_signals: list[int] = []
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    """SIGINT or SIGTERM: raise KeyboardInterrupt where the program is, so cleanup runs.
+
+    What a second signal cuts short (a partial's removal) the next writer sweeps.
+    """
+    _signals.append(signum)
+    raise KeyboardInterrupt
+
+
+def _stopped(signum: int) -> NoReturn:
+    word = "terminated" if signum == signal.SIGTERM else "interrupted"
+    err_console.print(f"{word}; nothing was left half-written.", highlight=False)
+    sys.exit(128 + signum)
+
+
 def main() -> None:
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, _on_signal)
+        signal.signal(signal.SIGTERM, _on_signal)
     try:
         app()
     except UserError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
+    except SystemExit:
+        if _signals:  # typer turns KeyboardInterrupt into a silent exit 130
+            _stopped(_signals[0])
+        raise
     except KeyboardInterrupt:
-        err_console.print("interrupted; nothing was written.")
-        sys.exit(130)
+        _stopped(_signals[0] if _signals else signal.SIGINT)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        where = f" while writing {exc.filename}" if exc.filename else ""
+        err_console.print(f"error: no space left on the device{where}.", markup=False,
+                          highlight=False, soft_wrap=True)  # fmt: skip
+        sys.exit(2)
 
 
 if __name__ == "__main__":  # `accelerate launch -m emgen.datagen.cli finetune ...`

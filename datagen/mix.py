@@ -10,9 +10,7 @@ documents keeps the ratio. Memory is bounded by one batch plus the documents, ne
 from __future__ import annotations
 
 import json
-import os
 import random
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,11 +18,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
+from emgen.datagen._outputs import atomic_file, refuse_overwrite
 from emgen.schemas.errors import UserError
 
 _PARQUET = (".parquet", ".pq")
 _JSONL = (".jsonl", ".ndjson", ".json")
 SCHEMA = pa.schema([("text", pa.string()), ("source", pa.string())])
+# One document per billion corpus rows: below that the corpus rows the ratio asks for are
+# beyond any corpus (and at 1e-320 beyond any float).
+MIN_RATIO = 1e-9
 
 
 class MixError(UserError, ValueError):
@@ -50,12 +52,18 @@ class MixReport(BaseModel):
 
 
 def _kind(path: Path, role: str) -> str:
+    if path.is_dir():
+        raise MixError(f"The {role} file {path} is a folder; give the path of a file.")
     if not path.is_file():
         raise MixError(f"The {role} file {path} does not exist or is not a file.")
     suffix = path.suffix.lower()
     if suffix in _PARQUET:
         return "parquet"
     if suffix in _JSONL:
+        if _is_parquet(path):
+            raise MixError(
+                f"The {role} file {path} is a parquet file named {suffix}; rename it to .parquet."
+            )
         return "jsonl"
     raise MixError(
         f"The {role} file {path} has suffix {suffix!r}; expected .parquet or .jsonl (one JSON "
@@ -64,17 +72,33 @@ def _kind(path: Path, role: str) -> str:
 
 
 def _jsonl_texts(path: Path, field: str, role: str) -> Iterator[str]:
-    """The `field` of every non-blank line; a bad line raises one sentence naming it."""
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
+    """The `field` of every non-blank line; a bad line raises one sentence naming it.
+
+    Read as bytes and decoded line by line, so a binary file (a parquet file named .jsonl)
+    is named by its line, not a UnicodeDecodeError.
+    """
+    with path.open("rb") as handle:
+        for number, raw_line in enumerate(handle, 1):
+            if not raw_line.strip():
                 continue
+            try:
+                line = raw_line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as err:
+                raise MixError(
+                    f"The {role} file {path}, line {number}, is not UTF-8 text (byte "
+                    f"{raw_line[err.start]:#04x}), so it is not JSONL."
+                ) from None
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as err:
                 raise MixError(
                     f"The {role} file {path}, line {number}, is not valid JSON ({err.msg}), so "
                     f"its field {field!r} cannot be read."
+                ) from None
+            except (ValueError, RecursionError) as err:  # a 5000-digit number, deep nesting
+                reason = "nested too deeply" if isinstance(err, RecursionError) else str(err)
+                raise MixError(
+                    f"The {role} file {path}, line {number}, is not usable JSON ({reason})."
                 ) from None
             if not isinstance(row, dict) or field not in row:
                 raise MixError(f"The {role} file {path}, line {number}, has no field {field!r}.")
@@ -84,14 +108,46 @@ def _jsonl_texts(path: Path, field: str, role: str) -> Iterator[str]:
                     f"The {role} file {path}, line {number}, has field {field!r} of type "
                     f"{type(value).__name__}, not a string."
                 )
+            if not _is_text(value):
+                raise MixError(
+                    f"The {role} file {path}, line {number}, field {field!r} holds an unpaired "
+                    "surrogate escape (such as \\ud800), which is not text."
+                )
             yield value
 
 
-def _parquet_texts(path: Path, field: str, role: str, batch_rows: int) -> Iterator[str]:
+def _is_text(value: str) -> bool:
     try:
-        reader = pq.ParquetFile(path)
-    except (pa.ArrowInvalid, OSError) as err:
-        raise MixError(f"The {role} file {path} is not a readable parquet file ({err}).") from None
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _is_parquet(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(4) == b"PAR1"
+    except OSError:
+        return False
+
+
+def _open_parquet(path: Path, role: str) -> pq.ParquetFile:
+    try:
+        return pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as err:
+        hint = "" if _is_parquet(path) else "; if it is JSONL, name it .jsonl"
+        raise MixError(
+            f"The {role} file {path} is not a readable parquet file ({_one_line(err)}){hint}."
+        ) from None
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())
+
+
+def _parquet_texts(path: Path, field: str, role: str, batch_rows: int) -> Iterator[str]:
+    reader = _open_parquet(path, role)
     names = reader.schema_arrow.names
     if field not in names:
         raise MixError(
@@ -105,8 +161,24 @@ def _parquet_texts(path: Path, field: str, role: str, batch_rows: int) -> Iterat
             "onward)."
         )
     offset = 0
-    for batch in reader.iter_batches(batch_size=batch_rows, columns=[field]):
-        values = batch.column(0).to_pylist()
+    batches = reader.iter_batches(batch_size=batch_rows, columns=[field])
+    while True:
+        try:
+            batch = next(batches, None)
+        except (pa.ArrowException, OSError) as err:  # a truncated or corrupt row group
+            raise MixError(
+                f"The {role} file {path}, from record {offset}, cannot be read as parquet "
+                f"({_one_line(err)})."
+            ) from None
+        if batch is None:
+            break
+        try:
+            values = batch.column(0).to_pylist()
+        except UnicodeDecodeError:  # Arrow does not check that stored strings are UTF-8
+            raise MixError(
+                f"The {role} file {path}, from record {offset}, has field {field!r} with bytes "
+                "that are not UTF-8 text."
+            ) from None
         for i, value in enumerate(values):
             if value is None:
                 raise MixError(
@@ -125,7 +197,7 @@ def _texts(path: Path, field: str, role: str, batch_rows: int) -> Iterator[str]:
 def _count_rows(path: Path, field: str, limit: int, batch_rows: int) -> int:
     """Corpus rows available, up to `limit` (parquet: from the footer; JSONL: one pass)."""
     if _kind(path, "corpus") == "parquet":
-        return min(pq.ParquetFile(path).metadata.num_rows, limit)
+        return min(_open_parquet(path, "corpus").metadata.num_rows, limit)
     count = 0
     with path.open("rb") as handle:  # lines are parsed (and checked) once, while writing
         for line in handle:
@@ -174,12 +246,20 @@ def mix_corpus(
     batch_rows: int = 10_000,
 ) -> MixReport:
     """Write `out` (parquet: text, source) with the documents interleaved at `ratio`."""
-    if not 0.0 < ratio < 1.0:
-        raise MixError(f"The mix ratio must be strictly between 0 and 1, got {ratio}.")
+    if not MIN_RATIO <= ratio < 1.0:  # NaN fails this too
+        raise MixError(
+            f"The mix ratio must be strictly between 0 and 1, and at least {MIN_RATIO:g} (one "
+            f"document per billion corpus rows), got {ratio}."
+        )
     if batch_rows < 1:
         raise MixError(f"batch_rows must be at least 1, got {batch_rows}.")
     documents, corpus, out = Path(documents), Path(corpus), Path(out)
+    _kind(documents, "documents")
     _kind(corpus, "corpus")
+    # Before any reading: the corpus may be huge, and writing over an input would destroy it.
+    refuse_overwrite(out, documents, corpus, option="The output")
+    if out.suffix.lower() not in _PARQUET:  # else a later mix would read it as JSONL
+        raise MixError(f"The output {out} must end in .parquet: the mix is written as parquet.")
     docs = list(_texts(documents, "text", "documents", batch_rows))
     if not docs:
         raise MixError(f"The documents file {documents} has no records with a 'text' field.")
@@ -196,17 +276,9 @@ def mix_corpus(
     rng.shuffle(docs)
     total = used + len(docs)
     positions = sorted(rng.sample(range(total), len(docs)))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_file(out) as tmp:
         _write(tmp, docs, positions, _texts(corpus, text_field, "corpus", batch_rows), total,
                batch_rows)  # fmt: skip
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return MixReport(
         documents_path=str(documents), corpus_path=str(corpus), out_path=str(out), ratio=ratio,
         seed=seed, documents_available=n_docs, documents_used=len(docs),

