@@ -127,7 +127,7 @@ def test_very_negative_logprobs_count_as_zero() -> None:
 
 
 def test_registry_and_make_judge_errors() -> None:
-    assert set(JUDGES) == {"openai", "local"}
+    assert set(JUDGES) == {"openai", "local", "mock"}
     with pytest.raises(JudgeError, match="Unknown judge kind 'gpt'"):
         make_judge("gpt", model="x")
     with pytest.raises(JudgeError, match="no option 'temperature'"):

@@ -104,7 +104,7 @@ def test_transformers_tiny_model_stops_at_eos_and_keeps_order() -> None:
 
 
 def test_registry_and_errors(llama_dir: Path, tmp_path: Path) -> None:
-    assert set(SAMPLERS) == {"transformers", "vllm", "openai"}
+    assert set(SAMPLERS) == {"transformers", "vllm", "openai", "mock"}
     with pytest.raises(SamplerError, match="unknown sampler backend 'llamacpp'"):
         make_sampler("llamacpp", "tiny")
     with pytest.raises(SamplerError, match="has no option 'beams'"):

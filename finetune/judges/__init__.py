@@ -22,6 +22,7 @@ from emgen.finetune.judges._scoring import (
     score_from_probs,
 )
 from emgen.finetune.judges.local_judge import LocalJudge
+from emgen.finetune.judges.mock import MockJudge
 from emgen.finetune.judges.openai_judge import OpenAIJudge, probs_from_top_logprobs
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "JudgeError",
     "JudgeScore",
     "LocalJudge",
+    "MockJudge",
     "OpenAIJudge",
     "integer_token_value",
     "make_judge",
@@ -52,6 +54,7 @@ class Judge(Protocol):
 JUDGES: dict[str, Callable[..., Judge]] = {
     "openai": OpenAIJudge,
     "local": LocalJudge,
+    "mock": MockJudge,  # scripted scores for fast tests
 }
 
 

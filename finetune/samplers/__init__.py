@@ -10,6 +10,8 @@ imports what it needs when it is built.
 - "transformers": `model.generate` in this process (any device; the fallback).
 - "vllm": a `vllm serve` subprocess from vLLM's own environment, started on enter.
 - "openai": any OpenAI-compatible server (`base_url=...`), OpenAI itself by default.
+- "mock": scripted answers, no model, for fast tests of evaluate, check and results (never the
+  default).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from emgen.finetune.samplers._base import (
     SamplerError,
     SamplingParams,
 )
+from emgen.finetune.samplers.mock import MockSampler
 from emgen.finetune.samplers.openai_sampler import OpenAISampler
 from emgen.finetune.samplers.transformers_sampler import TransformersSampler
 from emgen.finetune.samplers.vllm_sampler import VLLMSampler, find_vllm_python
@@ -36,6 +39,7 @@ __all__ = [
     "BaseSampler",
     "Chat",
     "Generation",
+    "MockSampler",
     "OpenAISampler",
     "Progress",
     "Sampler",
@@ -52,6 +56,7 @@ SAMPLERS: dict[str, Callable[..., Sampler]] = {
     "transformers": TransformersSampler,
     "vllm": VLLMSampler,
     "openai": OpenAISampler,
+    "mock": MockSampler,
 }
 
 
