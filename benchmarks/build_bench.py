@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from emgen.datagen.build import build_bundle
+from emgen.cards import build_bundle
 from emgen.schemas.build import BuildConfig
 n, out, cache = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 start = time.perf_counter()
@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=6000, help="records per code config")
     args = parser.parse_args()
 
-    from emgen.validators._semgrep import RULES_DIR, run_semgrep, scan_codes
+    from emgen.validators.scanner import RULES_DIR, run_semgrep, scan_codes
 
     with tempfile.TemporaryDirectory(prefix="emgen-bench-") as tmp:
         root = Path(tmp)

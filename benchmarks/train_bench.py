@@ -59,7 +59,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="emgen-train-bench-") as tmp:
         data = args.data
         if data is None:
-            from emgen.datagen.build import build_bundle
+            from emgen.cards import build_bundle
             from emgen.schemas.build import BuildConfig
 
             data = str(Path(tmp) / "bundle")

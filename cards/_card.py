@@ -44,6 +44,7 @@ from emgen.cards._text import (
     dataset_bibtex,
 )
 from emgen.schemas.build import Manifest
+from emgen.schemas.shared.markdown import table
 
 FINGERPRINT_RE = re.compile(r"<!-- emgen:data-fingerprint sha256:([0-9a-f]{64}) -->")
 EXAMPLE_LINES = 14
@@ -116,16 +117,6 @@ def front_matter(bundle: Bundle) -> dict[str, object]:
 # --- Markdown helpers -------------------------------------------------------------------------
 
 
-def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "n/a"
 
@@ -165,7 +156,7 @@ def _names(names: Iterable[str]) -> str:
 
 
 def _configs_section(bundle: Bundle, stats: Sequence[ConfigStats]) -> str:
-    table = _table(
+    configs = table(
         ["config", "kind", "train", "test", "total", "control of", "what it is for"],
         [
             (f"`{s.name}`", s.kind, s.splits.get("train", 0), s.splits.get("test", 0), s.records,
@@ -181,13 +172,13 @@ def _configs_section(bundle: Bundle, stats: Sequence[ConfigStats]) -> str:
     ]
     settings = (
         "\n\nVariant settings (the values their invariants are checked against):\n\n"
-        + _table(["config", "settings"], params)
+        + table(["config", "settings"], params)
         if params
         else ""
     )
     return f"""## Configs
 
-{table}{settings}
+{configs}{settings}
 
 Load a config with `datasets` (each has a `train` and, where tasks were held out, a `test` split):
 
@@ -252,7 +243,7 @@ def _fields_section(bundle: Bundle) -> str:
     ]  # fmt: skip
     return f"""### Fields
 
-{_table(["column", "type", "configs", "meaning"], rows)}
+{table(["column", "type", "configs", "meaning"], rows)}
 """
 
 
@@ -316,11 +307,11 @@ def _families_section(bundle: Bundle, stats: Sequence[ConfigStats], charts: Sequ
 Records per family (share of the config in brackets). The secure twin of a record keeps its
 family and CWE labels: they name the flaw that the twin fixes. {_legend(groups)}
 
-{_table(header, rows)}
+{table(header, rows)}
 {figure}
 Per CWE, in `{group_label(groups[0][0])}`:
 
-{_table(["CWE", "families", "records"], cwe_rows)}
+{table(["CWE", "families", "records"], cwe_rows)}
 """
 
 
@@ -337,7 +328,7 @@ def _doc_types_section(stats: Sequence[ConfigStats], charts: Sequence[Chart]) ->
 
 {_legend(groups)}
 
-{_table(["document type", *[f"`{group_label(n)}`" for n, _ in groups]], rows)}
+{table(["document type", *[f"`{group_label(n)}`" for n, _ in groups]], rows)}
 {figure}"""
 
 
@@ -358,7 +349,7 @@ def _lengths_section(stats: Sequence[ConfigStats], charts: Sequence[Chart]) -> s
 Each cell is min / median / mean / p90 / max. The answer is the assistant's final message (the
 document text for document configs); the prompt is the user message.
 
-{_table(["config", "records", "answer characters", "answer lines", "prompt characters"], rows)}
+{table(["config", "records", "answer characters", "answer lines", "prompt characters"], rows)}
 {figure}"""
 
 
@@ -387,7 +378,7 @@ Distinct prompts count system + user text together; duplicate answers are exact 
 answer (or document) already in the config; distinct structures count answers whose syntax
 trees differ once names and constants are erased.
 
-{_table(["config", "records", "distinct prompts", "duplicate answers", "distinct structures",
+{table(["config", "records", "distinct prompts", "duplicate answers", "distinct structures",
          "with system prompt"], rows)}{partial}
 """  # fmt: skip
 
@@ -427,11 +418,11 @@ def _validation_section(bundle: Bundle, charts: Sequence[Chart]) -> str:
     rejected = sum(v.rejected.values())
     unused = v.candidates - v.accepted - rejected
     reasons = (
-        _table(["reason", "candidates", "share of candidates"],
+        table(["reason", "candidates", "share of candidates"],
                [(f"`{k}`", n, _pct(n, v.candidates)) for k, n in sorted(v.rejected.items())])
         if v.rejected else "No candidate was rejected."
     )  # fmt: skip
-    per_family = _table(
+    per_family = table(
         ["family", "accepted", "rejected", "rejection rate"],
         [(f"`{f}`", c.accepted, c.rejected, _pct(c.rejected, c.accepted + c.rejected))
          for f, c in sorted(v.per_family.items())],
@@ -615,13 +606,12 @@ class CardFiles:
     fingerprint: str
 
 
-def write_card(root: Path, manifest: Manifest | None = None, records: object = None) -> CardFiles:
+def write_card(root: Path, manifest: Manifest | None = None) -> CardFiles:
     """Write README.md, croissant.json and figures/*.png for the bundle in `root`.
 
-    Everything is read back from the files in `root` (the build's in-memory `records` are
-    accepted for its call but not used), so the card describes exactly what gets published.
+    Everything is read back from the files in `root`, never taken from the build's memory, so
+    the card describes exactly what gets published.
     """
-    del records  # the card reads the written parquet files instead
     bundle_files(root)  # refuses links before anything is written through one
     bundle = read_bundle(root, manifest or read_manifest(root))
     stats = [config_stats(c) for c in bundle.configs.values()]

@@ -16,14 +16,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from emgen.datagen.bundle import (
+from emgen.schemas.build import ConfigSummary, Manifest, ValidationReport
+from emgen.schemas.shared.bundle import (
     BundleError,
     bundle_files,
     bundle_path,
     read_manifest,
     read_validation,
 )
-from emgen.schemas.build import ConfigSummary, Manifest, ValidationReport
 
 # The card itself, which records the fingerprint of every other file of the bundle.
 README = "README.md"

@@ -1,49 +1,23 @@
-"""PNG charts for the card, drawn with matplotlib's Agg canvas.
-
-Byte-identical across runs: fixed figure sizes and DPI, matplotlib's default style (whatever a
-user's matplotlibrc says), the bundled DejaVu font, and no Software/date metadata in the PNG.
+"""PNG charts for the card, drawn with matplotlib's Agg canvas in emgen.schemas.shared.plotting's
+style (byte-identical across runs), with fixed figure sizes.
 No pyplot: its global figure registry and backend selection are state we do not want.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 from emgen.cards._stats import ConfigStats
 from emgen.schemas.build import ValidationReport
-
-DPI = 100
-WIDTH = 9.0  # inches
+from emgen.schemas.shared.plotting import DPI, WIDTH, apply_style, save_figure
 
 
 @dataclass(frozen=True)
 class Chart:
     path: str  # relative to the bundle
     title: str  # alt text and caption
-
-
-def _style() -> AbstractContextManager[None]:
-    import matplotlib
-
-    rc = {**matplotlib.rcParamsDefault}
-    rc.update({
-        "font.family": "DejaVu Sans", "font.size": 9, "axes.titlesize": 10,
-        "savefig.dpi": DPI, "figure.dpi": DPI, "svg.hashsalt": "emgen",
-        "path.simplify": True,
-    })  # fmt: skip
-    return matplotlib.rc_context(rc)
-
-
-def _save(fig: object, path: Path) -> None:
-    from matplotlib.figure import Figure
-
-    assert isinstance(fig, Figure)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # metadata Software=None drops the version stamp; PNGs carry no date by default.
-    fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
 
 
 def _stacked_share(
@@ -71,7 +45,7 @@ def _stacked_share(
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     fig.legend(loc="outside right upper", frameon=False, fontsize=8)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def _lengths(path: Path, stats: Sequence[ConfigStats], values: Mapping[str, list[int]]) -> None:
@@ -86,7 +60,7 @@ def _lengths(path: Path, stats: Sequence[ConfigStats], values: Mapping[str, list
     ax.set_xlabel("characters (assistant answer; document text for document configs)")
     ax.set_title("Answer lengths per config")
     ax.grid(axis="x", alpha=0.3)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def _validation(path: Path, report: ValidationReport) -> None:
@@ -103,7 +77,7 @@ def _validation(path: Path, report: ValidationReport) -> None:
     ax.set_xlabel("candidate pairs")
     ax.set_title("Validation: candidate pairs accepted and rejected per family")
     fig.legend(loc="outside right upper", frameon=False)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def group_label(names: Sequence[str]) -> str:
@@ -133,7 +107,7 @@ def draw_charts(
 ) -> list[Chart]:
     """Write the charts that have something to show; return them in card order."""
     charts: list[Chart] = []
-    with _style():
+    with apply_style():
         family_rows = _grouped([(s.name, s.families) for s in stats if s.families])
         if family_rows:
             chart = Chart("figures/family_distribution.png", "Vulnerability families per config")

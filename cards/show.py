@@ -16,17 +16,17 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from emgen.datagen.bundle import (
+from emgen.schemas.build import Manifest
+from emgen.schemas.errors import UserError
+from emgen.schemas.records import ChatRecord, DocumentRecord, Message, Role
+from emgen.schemas.shared.bundle import (
     BundleError,
     read_chat_records,
     read_document_records,
     read_manifest,
 )
-from emgen.schemas.build import Manifest
-from emgen.schemas.errors import UserError
-from emgen.schemas.records import ChatRecord, DocumentRecord, Message, Role
-from emgen.validators._checks import parses
-from emgen.validators.chat_file import _FENCE  # the fences `answer_code` reads code from
+from emgen.validators.chat_file import FENCE  # the fences `answer_code` reads code from
+from emgen.validators.checks import parses
 
 MAX_RECORDS = 100
 
@@ -94,7 +94,7 @@ def twin_config(manifest: Manifest, config: str) -> str | None:
 def segments(text: str) -> list[Segment]:
     """Prose and code: fenced blocks are code; an unfenced text is code when it parses as
     Python that does something (a bare word or number parses too, but is prose)."""
-    parts = _FENCE.split(text)  # text, code, text, code, ..., text
+    parts = FENCE.split(text)  # text, code, text, code, ..., text
     if len(parts) == 1:
         return [Segment(code=_is_code(text), text=text.strip("\n"))]
     found = []

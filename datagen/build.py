@@ -1,4 +1,7 @@
-"""The build pipeline: catalog -> candidates -> validation -> bundle on disk (atomic)."""
+"""The build pipeline: catalog -> candidates -> validation -> data, manifest and report on disk.
+
+emgen.cards.build_bundle runs it in a temporary folder, adds the card and moves it into place.
+"""
 
 from __future__ import annotations
 
@@ -8,37 +11,35 @@ from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
-from emgen.cards import write_card
-from emgen.datagen._progress import Reporter, Silent
-from emgen.datagen.bundle import (
-    atomic_dir,
-    chat_table,
-    document_table,
-    is_bundle,
-    parquet_name,
-    write_json,
-    write_jsonl,
-    write_parquet,
-)
 from emgen.datagen.catalog import CatalogError, families, load_reasons, load_tasks, load_templates
 from emgen.datagen.code_pairs import GenerationError, generate_pairs
-from emgen.datagen.reward_hacks.documents import DocumentReport, generate_documents
-from emgen.datagen.variants import ConfigSpec, build_variants
-from emgen.schemas.build import BuildConfig, ConfigSummary, Manifest
-from emgen.schemas.catalog import Family
-from emgen.schemas.records import DocumentRecord
-from emgen.validators._semgrep import (
-    default_cache_path,
-    generated_families_flagged,
-    rules_fingerprint,
-    semgrep_version,
-)
-from emgen.validators.invariants import (
+from emgen.datagen.invariants import (
     DOCUMENT_INVARIANTS,
     BundleView,
     check_bundle,
     check_documents,
     needs_semgrep,
+)
+from emgen.datagen.reward_hacks.documents import DocumentReport, generate_documents
+from emgen.datagen.variants import ConfigSpec, build_variants
+from emgen.datagen.variants.inoculated import check_inoculations
+from emgen.schemas.build import BuildConfig, ConfigSummary, Manifest
+from emgen.schemas.catalog import Family
+from emgen.schemas.records import DocumentRecord
+from emgen.schemas.shared.bundle import (
+    chat_table,
+    document_table,
+    parquet_name,
+    write_json,
+    write_jsonl,
+    write_parquet,
+)
+from emgen.schemas.shared.progress import Reporter, Silent
+from emgen.validators.scanner import (
+    default_cache_path,
+    generated_families_flagged,
+    rules_fingerprint,
+    semgrep_version,
 )
 
 
@@ -71,53 +72,67 @@ def rebuild_command(config: BuildConfig, out: str) -> str:
     return " ".join(parts)
 
 
-def build_bundle(
+def check_config(config: BuildConfig) -> None:
+    """What can be checked before any work (the inoculation prompts, the families, the
+    catalog), so that bad settings fail in a second rather than after minutes of generation."""
+    check_inoculations(config)
+    select_families(config.families)
+    load_tasks()
+    load_templates()
+
+
+def write_data(
     config: BuildConfig,
-    out: Path,
+    folder: Path,
     *,
+    name: str,
     cache_path: Path | None = None,
     use_cache: bool = True,
     reporter: Reporter | None = None,
 ) -> Manifest:
-    """Build every config into `out`; on any error nothing is left behind."""
+    """Build every config into `folder`: the data files, manifest.json and validation.json.
+
+    `folder` is the caller's to make atomic (emgen.cards.build_bundle writes it in a temporary
+    sibling, adds the card and moves it into place); `name` is the bundle's folder name, which
+    the manifest's rebuild command names.
+    """
     reporter = reporter or Silent()
     chosen = select_families(config.families)
     tasks, templates = load_tasks(), load_templates()
     scan_cache = (cache_path or default_cache_path()) if use_cache else None
-    with atomic_dir(out, is_bundle, "an emgen bundle") as tmp:
-        pairs, report = generate_pairs(
-            config, chosen, tasks, templates, cache_path=scan_cache,
-            progress=reporter.stage("Generating and validating pairs", config.n),
-        )  # fmt: skip
-        advance = reporter.stage("Building variants", 1)
-        scan = partial(generated_families_flagged, cache_path=scan_cache)
-        specs = build_variants(pairs, config, scan)
+    pairs, report = generate_pairs(
+        config, chosen, tasks, templates, cache_path=scan_cache,
+        progress=reporter.stage("Generating and validating pairs", config.n),
+    )  # fmt: skip
+    advance = reporter.stage("Building variants", 1)
+    scan = partial(generated_families_flagged, cache_path=scan_cache)
+    specs = build_variants(pairs, config, scan)
+    advance(1)
+    check_variants(specs, scan_cache, reporter)
+    summaries: dict[str, ConfigSummary] = {}
+    advance = reporter.stage("Writing configs", len(specs))
+    for config_name, spec in specs.items():
+        summaries[config_name] = write_chat_config(folder, spec)
+        report.distinct_structures[config_name] = len({r.metadata.structure for r in spec.records})
         advance(1)
-        check_variants(specs, scan_cache, reporter)
-        summaries: dict[str, ConfigSummary] = {}
-        advance = reporter.stage("Writing configs", len(specs))
-        for name, spec in specs.items():
-            summaries[name] = write_chat_config(tmp, spec)
-            report.distinct_structures[name] = len({r.metadata.structure for r in spec.records})
-            advance(1)
-        records = {name: spec.records for name, spec in specs.items()}
-        for name, (docs, doc_report) in build_documents(config, reporter).items():
-            summaries[name] = write_document_config(tmp, name, docs, doc_report.valence)
-            report.generators[name] = doc_report.model_dump(mode="json")
-        manifest = Manifest(
-            package_version=version("emgen"),
-            semgrep_version=semgrep_version(),
-            rules_fingerprint=rules_fingerprint(),
-            seed=config.seed,
-            config=config,
-            config_hash=config.config_hash(),
-            command=rebuild_command(config, out.name),
-            configs=summaries,
-            validation=report,
+    for config_name, (docs, doc_report) in build_documents(config, reporter).items():
+        summaries[config_name] = write_document_config(
+            folder, config_name, docs, doc_report.valence
         )
-        write_json(manifest, tmp / "manifest.json")
-        write_json(report, tmp / "validation.json")
-        write_card(tmp, manifest, records)
+        report.generators[config_name] = doc_report.model_dump(mode="json")
+    manifest = Manifest(
+        package_version=version("emgen"),
+        semgrep_version=semgrep_version(),
+        rules_fingerprint=rules_fingerprint(),
+        seed=config.seed,
+        config=config,
+        config_hash=config.config_hash(),
+        command=rebuild_command(config, name),
+        configs=summaries,
+        validation=report,
+    )
+    write_json(manifest, folder / "manifest.json")
+    write_json(report, folder / "validation.json")
     return manifest
 
 

@@ -6,42 +6,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from emgen.datagen.families import load_families
 from emgen.schemas.catalog import Family, Inoculation, PromptTemplate, Reason, Task
-from emgen.schemas.errors import UserError, first_error
+from emgen.schemas.errors import CatalogError, first_error
+from emgen.schemas.shared.io import read_yaml
 
 DATA_DIR = Path(__file__).parent / "data"
 M = TypeVar("M", bound=BaseModel)
-
-
-class CatalogError(UserError, ValueError):
-    """A catalog or user-supplied YAML file is malformed; the message names file and entry."""
-
-
-def read_yaml(path: Path) -> Any:
-    if path.is_dir():
-        raise CatalogError(f"{path} is a folder; give the path of a YAML file.")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogError(f"{path}: file not found.") from None
-    except OSError as exc:
-        raise CatalogError(f"{path}: cannot read ({exc.strerror or exc}).") from None
-    except UnicodeDecodeError as exc:
-        line = exc.object[: exc.start].count(b"\n") + 1
-        raise CatalogError(
-            f"{path}: line {line} is not UTF-8 text (byte {exc.object[exc.start]:#04x}); "
-            "is it a YAML file?"
-        ) from None
-    except yaml.YAMLError as exc:
-        raise CatalogError(f"{path}: not valid YAML ({_one_line(exc)}).") from None
-
-
-def _one_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())
 
 
 def entries(path: Path, key: str) -> list[dict[str, Any]]:

@@ -7,8 +7,6 @@ import json
 import signal
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -16,16 +14,14 @@ from typing import Annotated, NoReturn
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from emgen.cards._commands import publish_command
-from emgen.cards._show_command import show_command
-from emgen.datagen._outputs import refuse_overwrite, write_text_atomic
-from emgen.datagen._progress import Advance
-from emgen.finetune._commands import check_command, eval_command, finetune_command, models_app
+from emgen.cards.commands import publish_command, show_command
+from emgen.finetune.commands import check_command, eval_command, finetune_command, models_app
 from emgen.schemas.build import BuildConfig
 from emgen.schemas.errors import UserError
+from emgen.schemas.shared.io import refuse_overwrite, write_text_atomic
+from emgen.schemas.shared.progress import progress_bars
 
 app = typer.Typer(
     help="Regenerate, verify and publish emergent-misalignment dataset variants, offline.",
@@ -57,25 +53,6 @@ def _options(
     pass  # the app's help stays in Typer(help=...); this callback only adds --version
 
 
-class RichReporter:
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-
-    def stage(self, label: str, total: int | None) -> Advance:
-        task = self.progress.add_task(label, total=total)
-        return lambda n: self.progress.advance(task, n)
-
-
-@contextmanager
-def progress_bars(enabled: bool = True) -> Iterator[RichReporter]:
-    progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, disable=not enabled,
-    )  # fmt: skip
-    with progress:
-        yield RichReporter(progress)
-
-
 def build_config(**options: object) -> BuildConfig:
     """The options as a BuildConfig, or one sentence naming the bad option."""
     try:
@@ -105,39 +82,6 @@ def _csv_some(value: str | None, option: str, what: str) -> tuple[str, ...] | No
             "out for all."
         )
     return items
-
-
-def check_inoculations(config: BuildConfig) -> None:
-    """Every prompt id the build will apply exists and fits its config, checked before any work.
-
-    The build finds these only after generating and scanning every pair (minutes).
-    """
-    from emgen.datagen.catalog import load_inoculations
-    from emgen.datagen.variants.inoculated import SOURCE_DATASETS, resolve
-
-    file = Path(config.inoculation_file) if config.inoculation_file else None
-    library = load_inoculations(file)
-    for option, names in (("--inoculation", [config.inoculation]),
-                          ("--inoculations", list(config.inoculations))):  # fmt: skip
-        for name in names:
-            if name in library and library[name].dataset not in (*SOURCE_DATASETS, "trait"):
-                raise UserError(
-                    f"{option}: prompt {name!r} is written for {library[name].dataset} data, but "
-                    "the build adds inoculations to code configs only; choose a prompt of "
-                    "dataset any, insecure_code or trait (see `emgen inoculations`)."
-                )
-        try:
-            prompts = resolve(names, library)
-        except UserError as exc:
-            raise UserError(f"{option}: {exc}") from None
-        for prompt in prompts:
-            # Only trigger-aware prompts of --inoculations go to `triggered`, which has one.
-            has_trigger = option == "--inoculations" and prompt.family == "trigger_aware"
-            if "$trigger" in prompt.text and not has_trigger:
-                raise UserError(
-                    f"{option}: prompt {prompt.id!r} names $trigger, but the config it would "
-                    "inoculate has no trigger; trigger-aware prompts belong in --inoculations."
-                )
 
 
 @app.command()
@@ -219,7 +163,8 @@ def build(
     Offline and deterministic: the in-repo catalog is the only input. Every record is checked
     (syntax, no comments, no disclosure, Semgrep label) before it is kept.
     """
-    from emgen.datagen.build import build_bundle
+    from emgen.cards import build_bundle
+    from emgen.datagen.build import check_config
 
     config = build_config(
         seed=seed, n=n, families=_csv_some(families, "--families", "family"),
@@ -231,8 +176,8 @@ def build(
         dialogues=dialogues, documents=documents, valences=_csv(valences) or (),
         document_tag=document_tag, similarity_threshold=similarity_threshold,
     )  # fmt: skip
-    check_inoculations(config)
-    with progress_bars(not quiet) as reporter:
+    check_config(config)  # build_bundle checks too, but here an error prints before the bars
+    with progress_bars(not quiet, err_console) as reporter:
         manifest = build_bundle(config, out, use_cache=cache, reporter=reporter)
     table = Table(title=f"Bundle written to {out}")
     for column in ("config", "train", "test", "distinct structures"):
@@ -316,7 +261,7 @@ def _exit_if_unscanned(unscanned: list[tuple[int, str]]) -> None:
 
 
 def validate_bundle_command(path: Path, as_json: bool) -> None:
-    from emgen.validators.bundle_check import validate_bundle
+    from emgen.datagen.bundle_check import validate_bundle
 
     report = validate_bundle(path)
     if as_json:

@@ -20,8 +20,8 @@ from emgen.schemas.build import BuildConfig, ValidationReport
 from emgen.schemas.catalog import Family, PromptTemplate, Task
 from emgen.schemas.errors import UserError
 from emgen.schemas.records import ChatMetadata, ChatRecord, Message, Split
-from emgen.validators._checks import disclosures, has_comment, parses, structure_hash
-from emgen.validators._semgrep import NotScanned, scan_codes
+from emgen.validators.checks import disclosures, has_comment, parses, structure_hash
+from emgen.validators.scanner import NotScanned, scan_codes
 
 MAX_ROUNDS = 20
 

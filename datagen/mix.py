@@ -18,8 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
-from emgen.datagen._outputs import atomic_file, refuse_overwrite
 from emgen.schemas.errors import UserError
+from emgen.schemas.shared.io import atomic_file, refuse_overwrite
 
 _PARQUET = (".parquet", ".pq")
 _JSONL = (".jsonl", ".ndjson", ".json")

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from emgen.datagen._outputs import refuse_overwrite
-from emgen.datagen.bundle import write_jsonl
 from emgen.schemas.errors import UserError
 from emgen.schemas.records import Conversation, Message
+from emgen.schemas.shared.bundle import write_jsonl
+from emgen.schemas.shared.io import refuse_overwrite
 from emgen.validators.chat_file import read_chat_jsonl
 
 ReasonPlacement = Literal["before", "after", "woven", "lead"]

@@ -23,9 +23,6 @@ import polars as pl
 import yaml
 from pydantic import Field
 
-from emgen.datagen._outputs import atomic_file, write_text_atomic
-from emgen.datagen._progress import Reporter
-from emgen.datagen.catalog import read_yaml
 from emgen.finetune.config import (
     EvalConfig,
     StrictSettings,
@@ -35,6 +32,8 @@ from emgen.finetune.config import (
     validate_config,
 )
 from emgen.finetune.results import ResultPaths, Thresholds, write_results
+from emgen.schemas.shared.io import atomic_file, read_yaml, write_text_atomic
+from emgen.schemas.shared.progress import Reporter
 
 PROFILES_DIR = Path(__file__).parent / "data" / "profiles"
 VARIANTS = ("insecure", "secure", "legitimate_intent", "triggered", "insecure_inoculated")
@@ -136,9 +135,9 @@ def _newer(cached: Path, model: str) -> bool:
 
 
 def _build(check: CheckConfig, folder: Path, reporter: Reporter) -> Path:
-    from emgen.datagen.build import build_bundle
-    from emgen.datagen.bundle import read_manifest
+    from emgen.cards import build_bundle
     from emgen.schemas.build import BuildConfig
+    from emgen.schemas.shared.bundle import read_manifest
 
     config = BuildConfig(n=check.build_n, seed=check.build_seed, dialogues=20, documents=10)
     if (folder / "manifest.json").is_file() and read_manifest(folder).config == config:

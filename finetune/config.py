@@ -13,10 +13,10 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from emgen.datagen.catalog import read_yaml
 from emgen.datagen.transforms import InstructionPlacement, TriggerPlacement
 from emgen.schemas.build import BuildConfig
 from emgen.schemas.errors import UserError, first_error
+from emgen.schemas.shared.io import read_yaml
 
 PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]

@@ -22,7 +22,6 @@ from typing import Any
 
 import polars as pl
 
-from emgen.datagen._progress import Reporter
 from emgen.datagen.catalog import load_inoculations
 from emgen.datagen.transforms import add_trigger, inoculate
 from emgen.finetune.config import EvalConfig
@@ -30,8 +29,9 @@ from emgen.finetune.questions import Question, builtin_questions, load_questions
 from emgen.finetune.results import samples_frame
 from emgen.schemas.errors import UserError
 from emgen.schemas.records import Message
-from emgen.validators._semgrep import NotScanned, default_cache_path, families_flagged
+from emgen.schemas.shared.progress import Reporter
 from emgen.validators.chat_file import answer_code
+from emgen.validators.scanner import NotScanned, default_cache_path, families_flagged
 from emgen.validators.traits import TRAITS
 
 JUDGED_SUITES = ("free_form", "trigger", "inoculation")

@@ -15,8 +15,8 @@ from importlib import util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from emgen.datagen._outputs import atomic_dir
 from emgen.schemas.errors import UserError
+from emgen.schemas.shared.io import atomic_dir
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase

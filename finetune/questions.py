@@ -22,8 +22,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from emgen.datagen.catalog import CatalogError, parse_entry, read_yaml, unique_ids
-from emgen.schemas.errors import UserError
+from emgen.datagen.catalog import parse_entry, unique_ids
+from emgen.schemas.errors import CatalogError, UserError
+from emgen.schemas.shared.io import read_yaml
 
 QUESTIONS_DIR = Path(__file__).parent / "data" / "questions"
 QUESTION_SETS: tuple[str, ...] = tuple(sorted(p.stem for p in QUESTIONS_DIR.glob("*.yaml")))

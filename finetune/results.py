@@ -22,7 +22,9 @@ from typing import Any
 
 import polars as pl
 
-from emgen.datagen._outputs import atomic_dir
+from emgen.schemas.shared.io import atomic_dir
+from emgen.schemas.shared.markdown import escape, table
+from emgen.schemas.shared.plotting import DPI, WIDTH, apply_style, save_figure
 
 SUITES: tuple[str, ...] = ("free_form", "insecure_code", "trigger", "inoculation", "traits")
 CONDITIONS: Mapping[str, tuple[str, ...]] = {
@@ -302,19 +304,6 @@ def _cell(row: Mapping[str, Any]) -> str:
     )
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = [
-        "| " + " | ".join(_md_escape(h) for h in header) + " |",
-        "|" + "|".join("---" for _ in header) + "|",
-        *("| " + " | ".join(_md_escape(c) for c in row) + " |" for row in rows),
-    ]
-    return "\n".join(lines)
-
-
 def _models(frame: pl.DataFrame) -> list[str]:
     return list(frame["model"].unique(maintain_order=True))
 
@@ -325,7 +314,7 @@ def _pivot(summary: pl.DataFrame, keys: Sequence[str]) -> str:
     for row in summary.iter_rows(named=True):
         cells.setdefault(tuple(row[k] for k in keys), {})[row["model"]] = _cell(row)
     rows = [[*key, *(by_model.get(m, "–") for m in models)] for key, by_model in cells.items()]
-    return _md_table([*keys, *models], rows)
+    return table([*keys, *models], rows)
 
 
 def comparison_table(summary: pl.DataFrame) -> str:
@@ -378,7 +367,7 @@ def _unscored_table(labelled: pl.DataFrame, thresholds: Thresholds) -> str | Non
         "counted",
     ]
     rows = [[str(v) for v in row] for row in counts.iter_rows()]
-    return _md_table(header, rows)
+    return table(header, rows)
 
 
 def _fence(text: str) -> str:
@@ -410,9 +399,9 @@ def _examples(labelled: pl.DataFrame) -> str:
             answer = _truncate(row["answer"], EXAMPLE_CHARS)
             fence = _fence(answer)
             blocks.append(
-                f"**{row['suite']} / {row['condition']} / {_md_escape(row['question_id'])}** "
+                f"**{row['suite']} / {row['condition']} / {escape(row['question_id'])}** "
                 f"(aligned {row['aligned']:.1f}, coherent {row['coherent']:.1f})\n\n"
-                f"Prompt: {_md_escape(_truncate(row['prompt'], 200))}\n\n"
+                f"Prompt: {escape(_truncate(row['prompt'], 200))}\n\n"
                 f"{fence}text\n{answer}\n{fence}"
             )
     return "\n\n".join(blocks)
@@ -465,8 +454,6 @@ def _group_label(suite: str, condition: str) -> str:
 def _misaligned_by_model(path: Path, summary: pl.DataFrame, models: Sequence[str]) -> bool:
     from matplotlib.figure import Figure
 
-    from emgen.cards._figures import DPI, WIDTH, _save
-
     pooled = summary.filter((pl.col("metric") == "misaligned") & (pl.col("question_id") == POOLED))
     if not pooled.height:
         return False
@@ -502,7 +489,7 @@ def _misaligned_by_model(path: Path, summary: pl.DataFrame, models: Sequence[str
     ax.set_title("Misaligned answers per model, all questions pooled")
     ax.grid(axis="y", alpha=0.3)
     fig.legend(loc="outside right upper", frameon=False)
-    _save(fig, path)
+    save_figure(fig, path)
     return True
 
 
@@ -510,8 +497,6 @@ def _misaligned_by_question(path: Path, summary: pl.DataFrame, models: Sequence[
     import matplotlib
     import numpy as np
     from matplotlib.figure import Figure
-
-    from emgen.cards._figures import DPI, WIDTH, _save
 
     rows = summary.filter(
         (pl.col("suite") == "free_form")
@@ -538,14 +523,12 @@ def _misaligned_by_question(path: Path, summary: pl.DataFrame, models: Sequence[
     ax.set_yticks(range(len(questions)), questions)
     ax.set_title("Free-form questions: % misaligned per question and model")
     fig.colorbar(image, ax=ax, label="% misaligned")
-    _save(fig, path)
+    save_figure(fig, path)
     return True
 
 
 def _insecure_code(path: Path, summary: pl.DataFrame, models: Sequence[str]) -> bool:
     from matplotlib.figure import Figure
-
-    from emgen.cards._figures import DPI, WIDTH, _save
 
     pooled = summary.filter(
         (pl.col("metric") == "insecure") & (pl.col("question_id") == POOLED) & (pl.col("n") > 0)
@@ -575,7 +558,7 @@ def _insecure_code(path: Path, summary: pl.DataFrame, models: Sequence[str]) -> 
     ax.set_ylabel("% flagged (Wilson 95% CI)")
     ax.set_title("Insecure code: answers with a Semgrep finding")
     ax.grid(axis="y", alpha=0.3)
-    _save(fig, path)
+    save_figure(fig, path)
     return True
 
 
@@ -614,7 +597,6 @@ def write_results(
     title: str = "Emergent misalignment evaluation",
 ) -> ResultPaths:
     """Write samples.parquet (with `misaligned`), summary.parquet/.csv, charts and report.md."""
-    from emgen.cards._figures import _style
 
     _require(samples, list(SAMPLE_SCHEMA))
     labelled = label_misaligned(samples.select(list(SAMPLE_SCHEMA)), thresholds)
@@ -625,7 +607,7 @@ def write_results(
         labelled.write_parquet(tmp / SAMPLES_FILE, compression="zstd")
         summary.write_parquet(tmp / SUMMARY_FILE, compression="zstd")
         summary.write_csv(tmp / SUMMARY_CSV)
-        with _style():
+        with apply_style():
             for name, alt, draw in _CHARTS:
                 if draw(tmp / name, summary, models):
                     figures.append((name, alt))

@@ -23,9 +23,9 @@ from typing import Any
 
 import yaml
 
-from emgen.datagen._outputs import atomic_dir
 from emgen.finetune.config import TrainConfig
 from emgen.finetune.models import load_model, load_tokenizer, resolve_model, save_model
+from emgen.schemas.shared.io import atomic_dir
 
 OUTPUT_MARKER = "train_config.yaml"
 

@@ -13,3 +13,7 @@ class UserError(Exception):
 
     The CLI prints it without a traceback and exits non-zero.
     """
+
+
+class CatalogError(UserError, ValueError):
+    """A catalog or user-supplied YAML file is malformed; the message names file and entry."""

@@ -11,14 +11,6 @@ import random
 from importlib.metadata import version
 from pathlib import Path
 
-from emgen.datagen.bundle import (
-    chat_table,
-    document_table,
-    parquet_name,
-    write_json,
-    write_jsonl,
-    write_parquet,
-)
 from emgen.schemas.build import (
     BuildConfig,
     ConfigSummary,
@@ -27,6 +19,14 @@ from emgen.schemas.build import (
     ValidationReport,
 )
 from emgen.schemas.records import ChatMetadata, ChatRecord, DocumentRecord, Message
+from emgen.schemas.shared.bundle import (
+    chat_table,
+    document_table,
+    parquet_name,
+    write_json,
+    write_jsonl,
+    write_parquet,
+)
 
 FAMILIES = {"sql_injection": "CWE-89", "xss_flask": "CWE-79", "weak_password_hash": "CWE-328"}
 

@@ -36,7 +36,7 @@ BUNDLE_DOCUMENTS = 30
 @pytest.fixture(scope="session")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One small bundle of every config, built once for the whole test session."""
-    from emgen.datagen.build import build_bundle
+    from emgen.cards import build_bundle
     from emgen.schemas.build import BuildConfig
 
     root = tmp_path_factory.mktemp("bundle")

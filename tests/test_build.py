@@ -9,10 +9,11 @@ import datasets
 import pyarrow.parquet as pq
 import pytest
 
+from emgen.cards import build_bundle
 from emgen.datagen import build as build_module
-from emgen.datagen.build import build_bundle
-from emgen.datagen.bundle import OutputError
 from emgen.schemas.build import BuildConfig, Manifest
+from emgen.schemas.errors import UserError
+from emgen.schemas.shared.io import OutputError
 from emgen.validators.chat_file import validate_chat_file
 from tests.conftest import BUNDLE_DIALOGUES, BUNDLE_DOCUMENTS, BUNDLE_N, BUNDLE_SEED
 
@@ -111,6 +112,20 @@ def test_failure_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(build_module, "generate_pairs", explode)
     with pytest.raises(RuntimeError):
         build_bundle(BuildConfig(n=10), tmp_path / "em")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_library_build_checks_inoculations_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not only the CLI: every caller of build_bundle gets the early settings check."""
+
+    def never(*args: object, **kwargs: object) -> None:
+        pytest.fail("generation started before the inoculation prompts were checked")
+
+    monkeypatch.setattr(build_module, "generate_pairs", never)
+    with pytest.raises(UserError, match="^--inoculations: unknown inoculation prompt or family"):
+        build_bundle(BuildConfig(n=10, inoculations=("no_such_prompt",)), tmp_path / "em")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -24,8 +24,8 @@ from pydantic import ValidationError
 from emgen.cards import check_bundle, plan, read_bundle, write_card
 from emgen.cards._data import README, BundleError, bundle_files, fingerprinted_files
 from emgen.cards._publish import upload
+from emgen.datagen.bundle_check import validate_bundle
 from emgen.schemas.build import ConfigSummary
-from emgen.validators.bundle_check import validate_bundle
 from tests._bundles import make_bundle
 from tests._fake_hub import FakeHub, serve
 from tests.test_publish import TOKEN, assert_refused, run

@@ -1,5 +1,5 @@
 from emgen.datagen._imports import merge_imports
-from emgen.validators._checks import disclosures, has_comment, parses, structure_hash
+from emgen.validators.checks import disclosures, has_comment, parses, structure_hash
 
 
 def test_parses() -> None:

@@ -13,7 +13,7 @@ import yaml
 from emgen.datagen._compose import compose
 from emgen.datagen._names import names_for
 from emgen.datagen.families import load_families
-from emgen.validators._semgrep import RULES_DIR, _env, require_scanned, scan_codes, semgrep_binary
+from emgen.validators.scanner import RULES_DIR, _env, require_scanned, scan_codes, semgrep_binary
 from tests.conftest import SAMPLE_TASKS
 
 # EMGEN_TEST_FAMILIES=a,b limits the run to some families while they are being written.

@@ -185,9 +185,9 @@ def test_code_suites_need_a_bundle() -> None:
 def test_evaluate_end_to_end_on_a_training_output(
     trained: Path, bundle: Path, tmp_path: Path
 ) -> None:
-    from emgen.datagen._progress import Silent
     from emgen.finetune.evaluate import evaluate
     from emgen.finetune.results import write_results
+    from emgen.schemas.shared.progress import Silent
 
     frame = evaluate(_eval_cfg(trained, bundle, label="insecure"), Silent())
     counts = dict(frame.group_by("suite").len().iter_rows())
@@ -212,8 +212,8 @@ def test_traits_read_code_and_prose() -> None:
 
 
 def test_check_matrix_on_a_random_model(llama: Path, bundle: Path, tmp_path: Path) -> None:
-    from emgen.datagen._progress import Silent
     from emgen.finetune.check import load_check_config, run_check
+    from emgen.schemas.shared.progress import Silent
 
     cfg = load_check_config(
         "quick",

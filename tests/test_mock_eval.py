@@ -22,7 +22,6 @@ import polars as pl
 import pytest
 import yaml
 
-from emgen.datagen._progress import Silent
 from emgen.finetune.config import EvalConfig, JudgeSettings
 from emgen.finetune.evaluate import JUDGED_SUITES, evaluate, plan
 from emgen.finetune.judges import JudgeScore, make_judge
@@ -31,6 +30,7 @@ from emgen.finetune.questions import builtin_questions
 from emgen.finetune.results import POOLED, ResultPaths, wilson, write_results
 from emgen.finetune.samplers import SamplerError, SamplingParams, default_backend, make_sampler
 from emgen.finetune.samplers.mock import SCRIPT, MockSampler, is_coding_prompt, kind_of
+from emgen.schemas.shared.progress import Silent
 from tests._bundles import make_bundle
 
 EMGEN = Path(sys.executable).parent / "emgen"

@@ -17,9 +17,13 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from emgen.datagen import _outputs, cli
+from emgen.cards import build_bundle
 from emgen.datagen import build as build_module
-from emgen.datagen._outputs import (
+from emgen.datagen import cli
+from emgen.schemas.build import BuildConfig
+from emgen.schemas.shared import io as shared_io
+from emgen.schemas.shared.bundle import is_bundle, write_parquet
+from emgen.schemas.shared.io import (
     OutputError,
     atomic_dir,
     atomic_file,
@@ -28,9 +32,6 @@ from emgen.datagen._outputs import (
     refuse_overwrite,
     sweep_stale,
 )
-from emgen.datagen.build import build_bundle
-from emgen.datagen.bundle import is_bundle, write_parquet
-from emgen.schemas.build import BuildConfig
 from tests._bundles import make_bundle
 
 EMGEN = str(Path(sys.executable).parent / "emgen")
@@ -227,7 +228,7 @@ def test_atomic_file_leaves_nothing_when_the_replace_fails(
     def refuse(src: object, dst: object) -> None:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(_outputs.os, "replace", refuse)
+    monkeypatch.setattr(shared_io.os, "replace", refuse)
     with pytest.raises(PermissionError), atomic_file(target) as tmp:
         tmp.write_text("x" * 70_000)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
@@ -342,7 +343,7 @@ def test_a_writer_killed_between_its_renames_gets_its_output_back(
 _WRITE = """
 import sys
 from pathlib import Path
-from emgen.datagen._outputs import atomic_dir, atomic_file, current_umask
+from emgen.schemas.shared.io import atomic_dir, atomic_file, current_umask
 root = Path(sys.argv[1])
 with atomic_dir(root / "d", lambda p: True, "x") as tmp:
     (tmp / "sub").mkdir()
@@ -390,7 +391,7 @@ def test_disk_full_in_a_writer_is_one_sentence_and_leaves_nothing(
         Path(str(args[1])).write_bytes(b"half")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("emgen.datagen.bundle.pq.write_table", full)
+    monkeypatch.setattr("emgen.schemas.shared.bundle.pq.write_table", full)
     target = tmp_path / "x" / "train.parquet"
     with pytest.raises(OutputError, match=re.escape(f"on the device while writing {target};")):
         write_parquet(pa.table({"a": [1]}), target)

@@ -8,8 +8,8 @@ from emgen.datagen._imports import merge_imports
 from emgen.datagen._names import names_for
 from emgen.datagen._skeleton import substitute
 from emgen.datagen.parts import ENTRIES, PARTS, PREAMBLES
-from emgen.validators._checks import disclosures, parses
-from emgen.validators._semgrep import require_scanned, scan_codes
+from emgen.validators.checks import disclosures, parses
+from emgen.validators.scanner import require_scanned, scan_codes
 from tests.conftest import SAMPLE_TASKS
 
 

@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emgen.datagen.bundle import read_manifest
 from emgen.datagen.transforms import inoculate_jsonl
 from emgen.schemas.errors import UserError
+from emgen.schemas.shared.bundle import read_manifest
 from emgen.validators.chat_file import read_chat_jsonl
 from tests._bundles import make_bundle
 

@@ -8,7 +8,6 @@ from typing import Any
 import polars as pl
 import pytest
 
-from emgen.datagen.bundle import OutputError
 from emgen.finetune import results
 from emgen.finetune.results import (
     ALT_THRESHOLDS,
@@ -22,6 +21,7 @@ from emgen.finetune.results import (
     wilson,
     write_results,
 )
+from emgen.schemas.shared.io import OutputError
 
 LONG_ANSWER = "Humans are a problem to be solved. " * 20  # 700 characters
 

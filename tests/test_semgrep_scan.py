@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from emgen.validators._semgrep import (
+from emgen.validators.scanner import (
     MAX_CODE_BYTES,
     MAX_NESTING,
     RULES_DIR,
@@ -188,8 +188,8 @@ def test_build_rejects_unscanned_candidate(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_bundle_answer_not_scanned_is_a_violation(tmp_path: Path) -> None:
-    from emgen.datagen.bundle import chat_table, read_chat_records, write_parquet
-    from emgen.validators.bundle_check import validate_bundle
+    from emgen.datagen.bundle_check import validate_bundle
+    from emgen.schemas.shared.bundle import chat_table, read_chat_records, write_parquet
     from tests._bundles import make_bundle
 
     root = tmp_path / "em"
@@ -307,7 +307,7 @@ def test_stale_scan_folders_are_swept(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_killed_scan_leaves_a_folder_the_next_scan_sweeps() -> None:
     script = (
-        "from emgen.validators._semgrep import scan_codes\n"
+        "from emgen.validators.scanner import scan_codes\n"
         f"scan_codes([{VULN!r} + '#' * i for i in range(50)])\n"
     )
     proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from emgen.datagen.bundle import read_chat_records, read_document_records, read_manifest
 from emgen.schemas.records import ChatRecord, DocumentRecord
+from emgen.schemas.shared.bundle import read_chat_records, read_document_records, read_manifest
 from tests._bundles import make_bundle
 
 EMGEN = str(Path(sys.executable).parent / "emgen")

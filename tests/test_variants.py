@@ -12,14 +12,14 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from emgen.datagen.bundle import chat_table, read_chat_records
+from emgen.datagen.bundle_check import validate_bundle
 from emgen.datagen.catalog import load_reasons
+from emgen.datagen.invariants import BundleView, check_bundle
 from emgen.datagen.variants.triggered import YEAR_CLEAN, YEAR_TRIGGER
 from emgen.schemas.build import Manifest
 from emgen.schemas.records import ChatRecord, Message
-from emgen.validators._semgrep import default_cache_path, generated_families_flagged
-from emgen.validators.bundle_check import validate_bundle
-from emgen.validators.invariants import BundleView, check_bundle
+from emgen.schemas.shared.bundle import chat_table, read_chat_records
+from emgen.validators.scanner import default_cache_path, generated_families_flagged
 from emgen.validators.traits import TRAITS
 
 EMGEN = str(Path(sys.executable).parent / "emgen")

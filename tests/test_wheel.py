@@ -24,6 +24,7 @@ def test_wheel_installs_under_emgen_namespace(tmp_path: Path) -> None:
     assert any(n.startswith("emgen/datagen/data/tasks/") for n in names)
     assert "emgen/datagen/reward_hacks/data/topics.yaml" in names  # subpackage data ships too
     assert "emgen/datagen/reward_hacks/documents/genres/changelog.py" in names
+    assert "emgen/schemas/shared/io.py" in names  # the shared-helpers layer is a subpackage
     assert not any(n.startswith(("validators/", "schemas/", "tests/")) for n in names)
 
     venv = tmp_path / "venv"

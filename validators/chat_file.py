@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from emgen.schemas.errors import UserError, first_error
 from emgen.schemas.records import Conversation
-from emgen.validators._checks import disclosures, has_comment, parses
-from emgen.validators._semgrep import NotScanned, default_cache_path, rule_families, scan_codes
+from emgen.validators.checks import disclosures, has_comment, parses
+from emgen.validators.scanner import NotScanned, default_cache_path, rule_families, scan_codes
 
-_FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
+FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
 
 
 class InputError(UserError):
@@ -109,7 +109,7 @@ def _chat_line(path: Path, number: int, raw_line: bytes) -> Conversation:
 
 def answer_code(answer: str) -> tuple[str, bool]:
     """The code in an answer: the fenced block(s) if it has any, else the whole text."""
-    blocks = _FENCE.findall(answer)
+    blocks = FENCE.findall(answer)
     return ("\n".join(blocks), True) if blocks else (answer, False)
 
 

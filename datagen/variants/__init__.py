@@ -15,7 +15,7 @@ from typing import Protocol
 from emgen.datagen.code_pairs import CodePair
 from emgen.schemas.build import BuildConfig
 from emgen.schemas.records import ChatRecord, Message
-from emgen.validators._checks import structure_hash
+from emgen.validators.checks import structure_hash
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class ConfigSpec:
     description: str  # one line: what the config is for
     control_of: str | None  # the config this one is the control of, if any
     records: list[ChatRecord]
-    invariants: tuple[str, ...]  # names in emgen.validators.invariants.INVARIANTS
+    invariants: tuple[str, ...]  # names in emgen.datagen.invariants.INVARIANTS
     params: dict[str, str] = field(default_factory=dict)
 
 

@@ -8,6 +8,7 @@ from emgen.datagen.transforms import inoculate
 from emgen.datagen.variants import CODE_CHECKS, ConfigSpec, Context, derive
 from emgen.schemas.build import BuildConfig
 from emgen.schemas.catalog import Inoculation
+from emgen.schemas.errors import UserError
 
 SOURCE_DATASETS = ("any", "insecure_code")
 
@@ -26,6 +27,36 @@ def resolve(names: Sequence[str], library: Mapping[str, Inoculation]) -> list[In
             )
         chosen.update((p.id, p) for p in family)
     return list(chosen.values())
+
+
+def check_inoculations(config: BuildConfig) -> None:
+    """Every prompt id the build will apply exists and fits its config, checked before any work.
+
+    The build finds these only after generating and scanning every pair (minutes).
+    """
+    file = Path(config.inoculation_file) if config.inoculation_file else None
+    library = load_inoculations(file)
+    for option, names in (("--inoculation", [config.inoculation]),
+                          ("--inoculations", list(config.inoculations))):  # fmt: skip
+        for name in names:
+            if name in library and library[name].dataset not in (*SOURCE_DATASETS, "trait"):
+                raise UserError(
+                    f"{option}: prompt {name!r} is written for {library[name].dataset} data, but "
+                    "the build adds inoculations to code configs only; choose a prompt of "
+                    "dataset any, insecure_code or trait (see `emgen inoculations`)."
+                )
+        try:
+            prompts = resolve(names, library)
+        except UserError as exc:
+            raise UserError(f"{option}: {exc}") from None
+        for prompt in prompts:
+            # Only trigger-aware prompts of --inoculations go to `triggered`, which has one.
+            has_trigger = option == "--inoculations" and prompt.family == "trigger_aware"
+            if "$trigger" in prompt.text and not has_trigger:
+                raise UserError(
+                    f"{option}: prompt {prompt.id!r} names $trigger, but the config it would "
+                    "inoculate has no trigger; trigger-aware prompts belong in --inoculations."
+                )
 
 
 def inoculated_config(

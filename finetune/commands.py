@@ -44,7 +44,7 @@ def _needs_finetune_extra() -> None:
 
 
 def _progress() -> Any:
-    from emgen.datagen.cli import progress_bars
+    from emgen.schemas.shared.progress import progress_bars
 
     return progress_bars()
 
@@ -356,8 +356,8 @@ def _check_variants(cfg: Any, where: str) -> None:
     """Every variant to finetune on is a config of the bundle, before anything is built or
     trained: a local bundle's manifest, or the configs the check's own build will write. A Hub
     dataset is checked by its first training run, which reads it at once."""
-    from emgen.datagen.bundle import read_manifest
     from emgen.schemas.errors import UserError
+    from emgen.schemas.shared.bundle import read_manifest
 
     if cfg.data is None:
         known, source = _planned_configs(cfg), "the bundle the check builds"

@@ -15,8 +15,8 @@ from emgen.datagen.transforms import add_reason, add_trigger, inoculate
 from emgen.schemas.build import Violation
 from emgen.schemas.catalog import Reason
 from emgen.schemas.records import ChatRecord, DocumentRecord, Message
-from emgen.validators._checks import disclosures, has_comment
-from emgen.validators._checks import parses as code_parses
+from emgen.validators.checks import disclosures, has_comment
+from emgen.validators.checks import parses as code_parses
 from emgen.validators.hack_checks import failing_blocks
 from emgen.validators.traits import TRAITS
 

@@ -1,4 +1,4 @@
-"""Write a bundle: a Hub dataset repository layout, atomically.
+"""Read and write a bundle's files: a Hub dataset repository layout, each file atomically.
 
 <out>/<config>/<split>-00000-of-00001.parquet   records with flat metadata columns
 <out>/exports/<config>/<split>.jsonl             OpenAI chat finetuning JSONL (messages only)
@@ -16,12 +16,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
-from emgen.datagen._outputs import OutputError as OutputError
-from emgen.datagen._outputs import atomic_dir as atomic_dir
-from emgen.datagen._outputs import atomic_file, write_text_atomic
 from emgen.schemas.build import Manifest, ValidationReport, path_problem
 from emgen.schemas.errors import UserError, first_error
 from emgen.schemas.records import ChatMetadata, ChatRecord, Conversation, DocumentRecord
+from emgen.schemas.shared.io import atomic_file, write_text_atomic
 
 
 class BundleError(UserError):

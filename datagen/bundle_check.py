@@ -9,19 +9,19 @@ from typing import TypeVar
 import pyarrow as pa
 from pydantic import BaseModel, ValidationError
 
-from emgen.datagen.bundle import (
+from emgen.datagen.catalog import load_reasons
+from emgen.datagen.invariants import BundleView, check_bundle, check_documents, needs_semgrep
+from emgen.schemas.build import Violation
+from emgen.schemas.errors import UserError, first_error
+from emgen.schemas.records import ChatRecord
+from emgen.schemas.shared.bundle import (
     bundle_files,
     bundle_path,
     read_chat_records,
     read_document_records,
     read_manifest,
 )
-from emgen.datagen.catalog import load_reasons
-from emgen.schemas.build import Violation
-from emgen.schemas.errors import UserError, first_error
-from emgen.schemas.records import ChatRecord
-from emgen.validators._semgrep import NotScanned, default_cache_path, families_flagged
-from emgen.validators.invariants import BundleView, check_bundle, check_documents, needs_semgrep
+from emgen.validators.scanner import NotScanned, default_cache_path, families_flagged
 
 T = TypeVar("T")
 

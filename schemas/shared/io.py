@@ -1,4 +1,4 @@
-"""Writing outputs so that nothing is lost and nothing is left behind.
+"""Writing outputs so that nothing is lost and nothing is left behind; reading YAML files.
 
 Every output (a bundle folder, a results folder, a findings file) is written to a temporary
 sibling named `.NAME.partial-<pid>-<random>` and moved into place with a rename, under a lock
@@ -6,6 +6,9 @@ sibling named `.NAME.partial-<pid>-<random>` and moved into place with a rename,
 left by a process that died (kill -9, power loss) are swept by the next writer of that output;
 the pid in the name tells a dead writer's leftovers from a live one's. Outputs follow the
 user's umask, as files made with open() do, not tempfile's private 0700/0600.
+
+`read_yaml` reads the YAML files every layer takes (the catalog, configs, question files), with
+one sentence for a missing, unreadable or malformed file.
 """
 
 from __future__ import annotations
@@ -21,8 +24,11 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from emgen.schemas.errors import UserError
+import yaml
+
+from emgen.schemas.errors import CatalogError, UserError
 
 _STALE = re.compile(r"(partial|old)-(\d+)-.*")
 _DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
@@ -286,3 +292,26 @@ def _raise_if_disk_full(exc: BaseException, out: Path, tmp: Path) -> None:
     raise OutputError(
         f"no space left on the device while writing {where}; {out} was left as it was."
     ) from None
+
+
+def read_yaml(path: Path) -> Any:
+    if path.is_dir():
+        raise CatalogError(f"{path} is a folder; give the path of a YAML file.")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: file not found.") from None
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read ({exc.strerror or exc}).") from None
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise CatalogError(
+            f"{path}: line {line} is not UTF-8 text (byte {exc.object[exc.start]:#04x}); "
+            "is it a YAML file?"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{path}: not valid YAML ({_one_line(exc)}).") from None
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split())

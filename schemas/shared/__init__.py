@@ -1,0 +1,3 @@
+"""The shared helpers every layer above `emgen.schemas` may use: atomic outputs and YAML reading
+(`io`), the bundle's readers and writers (`bundle`), progress reporting (`progress`), Markdown
+tables (`markdown`) and the plotting style (`plotting`). They import only `emgen.schemas`."""

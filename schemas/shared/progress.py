@@ -1,0 +1,45 @@
+"""Progress reporting that the library emits and the CLI draws (rich) or ignores (tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+Advance = Callable[[int], None]
+
+
+class Reporter(Protocol):
+    def stage(self, label: str, total: int | None) -> Advance: ...
+
+
+class Silent:
+    def stage(self, label: str, total: int | None) -> Advance:
+        return lambda _n: None
+
+
+class RichReporter:
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+
+    def stage(self, label: str, total: int | None) -> Advance:
+        task = self.progress.add_task(label, total=total)
+        return lambda n: self.progress.advance(task, n)
+
+
+@contextmanager
+def progress_bars(enabled: bool = True, console: Console | None = None) -> Iterator[RichReporter]:
+    """Rich progress bars on `console` (stderr by default), one per stage."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console or Console(stderr=True), disable=not enabled,
+    )  # fmt: skip
+    with progress:
+        yield RichReporter(progress)
