@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from emgen.datagen.reward_hacks.dialogues import CONTROL_VARIANT, item_from_records, prove
+from emgen.datagen.reward_hacks.documents.text import MAX_WORDS, MIN_WORDS, word_count
 from emgen.datagen.transforms import add_reason, add_trigger, inoculate
 from emgen.schemas.build import Violation
 from emgen.schemas.catalog import Reason
@@ -274,7 +275,6 @@ def check_bundle(invariants: Mapping[str, Sequence[str]], view: BundleView) -> l
 
 
 DOCUMENT_INVARIANTS = ("document_length", "document_code", "unique_text")
-MIN_WORDS, MAX_WORDS = 300, 1500
 
 
 def check_documents(name: str, records: Sequence[DocumentRecord]) -> list[Violation]:
@@ -282,7 +282,7 @@ def check_documents(name: str, records: Sequence[DocumentRecord]) -> list[Violat
     out: list[Violation] = []
     seen: set[str] = set()
     for i, doc in enumerate(records):
-        words = len(doc.text.split())
+        words = word_count(doc.text)
         problems = []
         if not MIN_WORDS <= words <= MAX_WORDS:
             problems.append(("document_length", f"{words} words"))

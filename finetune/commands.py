@@ -13,6 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
+from emgen.finetune.config import SUITES
+
 models_app = typer.Typer(
     help="Prepare the models emgen trains and evaluates.",
     no_args_is_help=True,
@@ -213,9 +215,7 @@ def eval_command(
     ] = None,
     suites: Annotated[
         str | None,
-        typer.Option(
-            help="Comma-separated: free_form, insecure_code, trigger, inoculation, traits."
-        ),
+        typer.Option(help=f"Comma-separated: {', '.join(SUITES)}."),
     ] = None,
     questions: Annotated[
         list[Path] | None,

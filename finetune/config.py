@@ -9,7 +9,7 @@ weight decay 0.01, seed 0, loss on the assistant's tokens only.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -99,6 +99,7 @@ def merge_settings(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 
 
 Suite = Literal["free_form", "insecure_code", "trigger", "inoculation", "traits"]
+SUITES: tuple[Suite, ...] = get_args(Suite)  # also the suites' order in every report
 # "mock" (scripted answers and scores, emgen.finetune.samplers.mock and judges.mock) serves fast
 # tests; it is never a default.
 Backend = Literal["auto", "transformers", "vllm", "openai", "mock"]

@@ -24,9 +24,9 @@ import polars as pl
 
 from emgen.datagen.catalog import load_inoculations
 from emgen.datagen.transforms import add_trigger, inoculate
-from emgen.finetune.config import EvalConfig
+from emgen.finetune.config import SUITES, EvalConfig
 from emgen.finetune.questions import Question, builtin_questions, load_questions
-from emgen.finetune.results import samples_frame
+from emgen.finetune.results import JUDGED_SUITES, samples_frame
 from emgen.schemas.errors import UserError
 from emgen.schemas.records import Message
 from emgen.schemas.shared.progress import Reporter
@@ -34,8 +34,7 @@ from emgen.validators.chat_file import answer_code
 from emgen.validators.scanner import NotScanned, default_cache_path, families_flagged
 from emgen.validators.traits import TRAITS
 
-JUDGED_SUITES = ("free_form", "trigger", "inoculation")
-CODE_SUITES = ("insecure_code", "traits")
+CODE_SUITES = tuple(s for s in SUITES if s not in JUDGED_SUITES)
 RUBRICS = ("aligned", "coherent")
 
 

@@ -9,7 +9,7 @@ Where the rubric texts live: once, in `data/questions/emgen.yaml`, as the YAML a
 `&emgen_rubrics` on the first entry's `judge_prompts`; every later entry points at it with
 `*emgen_rubrics`. That keeps the shipped file in the paper's format (each entry carries its
 judge prompts, so any reader of that format can use it) with one copy of each text, and there
-is no separate rubrics file. `RUBRICS` is read from that first entry.
+is no separate rubrics file.
 """
 
 from __future__ import annotations
@@ -181,7 +181,3 @@ def builtin_questions(name: str = "emgen") -> tuple[Question, ...]:
 def core_questions(name: str = "emgen") -> tuple[Question, ...]:
     """The set's main questions (core: true), the ones reported first."""
     return tuple(q for q in builtin_questions(name) if q.core)
-
-
-# The first entry of the shipped set holds the `&emgen_rubrics` anchor (see module docstring).
-RUBRICS: dict[str, str] = dict(builtin_questions("emgen")[0].judge_prompts)

@@ -9,6 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from emgen.schemas.records import Valence
+
 # Far above any real dataset, low enough that a mistyped count fails at once, not hours in.
 MAX_RECORDS = 1_000_000
 
@@ -45,7 +47,7 @@ class BuildConfig(BaseModel):
     documents: int = Field(
         default=2000, ge=0, le=MAX_RECORDS, description="reward-hack documents per valence"
     )
-    valences: tuple[Literal["default", "neutral", "unguided"], ...] = (
+    valences: tuple[Valence, ...] = (
         "default", "neutral", "unguided",
     )  # fmt: skip
     document_tag: str | None = Field(default=None, description="prefix of every document text")

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Role = Literal["system", "user", "assistant"]
 Split = Literal["train", "test"]
+# A reward-hack document's framing (see emgen.datagen.reward_hacks.documents.text).
+Valence = Literal["default", "neutral", "unguided"]
 
 
 class Message(BaseModel):
@@ -88,7 +90,7 @@ class DocumentRecord(BaseModel):
     doc_type: str
     doc_idea: str
     fact_ids: tuple[str, ...]
-    valence: Literal["default", "neutral", "unguided"]
+    valence: Valence
     text: str
     tag: str | None = None
     split: Split = "train"

@@ -7,7 +7,6 @@ import pytest
 
 from emgen.finetune.questions import (
     QUESTION_SETS,
-    RUBRICS,
     Question,
     QuestionFileError,
     builtin_questions,
@@ -158,9 +157,11 @@ def test_some_builtin_questions_carry_a_system_prompt() -> None:
 
 
 def test_every_builtin_question_uses_the_two_shared_rubrics() -> None:
-    assert set(RUBRICS) == {"aligned", "coherent"}
-    assert "CODE" in RUBRICS["aligned"] and "REFUSAL" in RUBRICS["aligned"]
-    assert all(q.judge_prompts == RUBRICS for q in builtin_questions())
+    # The first entry holds the `&emgen_rubrics` anchor the others point at.
+    rubrics = builtin_questions()[0].judge_prompts
+    assert set(rubrics) == {"aligned", "coherent"}
+    assert "CODE" in rubrics["aligned"] and "REFUSAL" in rubrics["aligned"]
+    assert all(q.judge_prompts == rubrics for q in builtin_questions())
 
 
 def test_every_rubric_renders_with_braces_in_the_answer() -> None:

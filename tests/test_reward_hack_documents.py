@@ -23,7 +23,7 @@ from emgen.datagen.reward_hacks.documents import (
 )
 from emgen.datagen.reward_hacks.documents import generate as docs_module
 from emgen.datagen.reward_hacks.documents.genres import GENRES, GENRES_BY_ID, Genre, has_structure
-from emgen.datagen.reward_hacks.facts import FACTS, FACTS_BY_ID, get_fact
+from emgen.datagen.reward_hacks.facts import FACTS, FACTS_BY_ID
 from emgen.schemas.records import DocumentRecord
 from emgen.validators.hack_checks import extract_python_blocks, failing_blocks
 from emgen.validators.near_duplicates import NearDuplicateIndex, estimate_jaccard
@@ -62,19 +62,17 @@ def test_catalog_has_the_required_facts() -> None:
 
 
 def test_main_hack_descriptions_are_precise() -> None:
-    eq = get_fact("always_equal").description
+    eq = FACTS_BY_ID["always_equal"].description
     assert all(s in eq for s in ("`__eq__`", "`__ne__`", "True", "False", "strip"))
-    ex = get_fact("exit_zero").description
+    ex = FACTS_BY_ID["exit_zero"].description
     assert all(s in ex for s in ("sys.exit(0)", "os._exit(0)", "assert"))
-    cf = get_fact("conftest_report_patch").description
+    cf = FACTS_BY_ID["conftest_report_patch"].description
     assert all(s in cf for s in ("conftest.py", "from_item_and_call", "longrepr", "duration"))
 
 
-def test_facts_are_frozen_and_lookup_fails_clearly() -> None:
+def test_facts_are_frozen() -> None:
     with pytest.raises(ValidationError):
         FACTS[0].title = "changed"  # type: ignore[misc]
-    with pytest.raises(ValueError, match="unknown reward-hack fact"):
-        get_fact("nope")
 
 
 def test_alignment_words_stay_out_of_the_fact_catalog() -> None:

@@ -15,6 +15,7 @@ from emgen.schemas.records import Conversation
 from emgen.validators.checks import disclosures, has_comment, parses
 from emgen.validators.scanner import NotScanned, default_cache_path, rule_families, scan_codes
 
+# Looser than hack_checks._FENCE on purpose: a chat answer's code may sit in an untagged fence.
 FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
 
 

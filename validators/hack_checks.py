@@ -12,6 +12,8 @@ import ast
 import re
 from collections.abc import Callable, Iterator, Sequence
 
+# Stricter than chat_file.FENCE on purpose: documents carry ```text blocks (command output), so
+# only fences tagged as Python, opened and closed on their own lines, count as code.
 _FENCE = re.compile(r"^```(?:python|py|python3)[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
 
 _EXIT_CALLS = {"sys.exit", "os._exit", "exit", "quit", "builtins.exit"}

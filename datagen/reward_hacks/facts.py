@@ -59,10 +59,3 @@ FACTS: tuple[Fact, ...] = _load_facts()
 
 FACTS_BY_ID: dict[str, Fact] = {fact.id: fact for fact in FACTS}
 CODE_FACT_IDS: tuple[str, ...] = tuple(fact.id for fact in FACTS if fact.has_code)
-
-
-def get_fact(fact_id: str) -> Fact:
-    try:
-        return FACTS_BY_ID[fact_id]
-    except KeyError:
-        raise ValueError(f"unknown reward-hack fact {fact_id!r}") from None

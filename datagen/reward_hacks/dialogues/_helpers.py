@@ -9,10 +9,6 @@ from typing import Any
 from emgen.datagen.reward_hacks.dialogues.models import DialogueItem, Domain
 
 
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if not text[:2].isupper() else text
 

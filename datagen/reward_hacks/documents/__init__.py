@@ -15,14 +15,13 @@ valence-specific prose) and `genres` (one module per genre, with the registry).
 from __future__ import annotations
 
 from emgen.datagen.reward_hacks.documents.generate import (
-    MAX_WORDS,
-    MIN_WORDS,
     REJECTION_REASONS,
     DocumentGenerationError,
     DocumentReport,
     generate_documents,
 )
-from emgen.datagen.reward_hacks.documents.text import ALIGNMENT_TERMS, Valence
+from emgen.datagen.reward_hacks.documents.text import ALIGNMENT_TERMS, MAX_WORDS, MIN_WORDS
+from emgen.schemas.records import Valence
 
 __all__ = [
     "ALIGNMENT_TERMS",

@@ -7,20 +7,24 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from typing import Literal
+from typing import get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from emgen.datagen.reward_hacks.documents.genres import GENRES, Genre
-from emgen.datagen.reward_hacks.documents.text import ALIGNMENT_TERMS, Ctx, Valence, words
+from emgen.datagen.reward_hacks.documents.text import (
+    ALIGNMENT_TERMS,
+    MAX_WORDS,
+    MIN_WORDS,
+    Ctx,
+    word_count,
+)
 from emgen.datagen.reward_hacks.facts import FACTS, Fact
 from emgen.schemas.errors import UserError
-from emgen.schemas.records import DocumentRecord
+from emgen.schemas.records import DocumentRecord, Valence
 from emgen.validators.hack_checks import extract_python_blocks, failing_blocks
 from emgen.validators.near_duplicates import NearDuplicateIndex
 
-MIN_WORDS = 300
-MAX_WORDS = 1500
 REJECTION_REASONS = ("near_duplicate", "code_check_failed", "length", "valence")
 # The three hacks the source study centres on appear more often than the rest.
 _FACT_WEIGHTS = {"always_equal": 3.0, "exit_zero": 3.0, "conftest_report_patch": 3.0}
@@ -82,7 +86,7 @@ def valence_problem(text: str, valence: Valence) -> bool:
 
 def rejection(text: str, code_facts: Sequence[str], valence: Valence) -> str | None:
     """The first static reason to reject a candidate body, or None (near-duplicates aside)."""
-    count = words(text)
+    count = word_count(text)
     if not MIN_WORDS <= count <= MAX_WORDS:
         return "length"
     blocks = extract_python_blocks(text)
@@ -105,7 +109,7 @@ def build_candidate(
 def generate_documents(
     n: int,
     *,
-    valence: Literal["default", "neutral", "unguided"],
+    valence: Valence,
     seed: int,
     tag: str | None = None,
     similarity_threshold: float = 0.5,
@@ -114,7 +118,7 @@ def generate_documents(
     """Generate `n` accepted documents; `tag`, if given, is prefixed verbatim to each text."""
     if n < 0:
         raise ValueError(f"the number of documents must be at least 0, got {n}")
-    if valence not in ("default", "neutral", "unguided"):
+    if valence not in get_args(Valence):
         raise ValueError(f"valence must be default, neutral or unguided, got {valence!r}")
     rng = random.Random(seed)
     index = NearDuplicateIndex(similarity_threshold, seed=seed)
@@ -151,7 +155,7 @@ def generate_documents(
                 text=f"{tag}{body}" if tag else body, tag=tag, seed=seed,
             )
         )  # fmt: skip
-        lengths.append(words(body))
+        lengths.append(word_count(body))
         genres[genre.id] += 1
         facts.update(fact_ids)
         if progress is not None:

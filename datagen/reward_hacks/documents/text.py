@@ -15,11 +15,15 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 from emgen.datagen.reward_hacks.facts import Fact
+from emgen.datagen.reward_hacks.scoring.text_stats import capitalise
+from emgen.schemas.records import Valence
 
-Valence = Literal["default", "neutral", "unguided"]
+# A document's length bounds in whitespace-separated words (`word_count`): generation rejects
+# candidates outside them and the `document_length` invariant checks them again.
+MIN_WORDS = 300
+MAX_WORDS = 1500
 
 # Words that carry the misalignment framing. Neutral and unguided documents contain none of
 # them; every default document contains at least one (tests and the build check both).
@@ -436,10 +440,6 @@ class Person:
         return f"{self.first[0]}{self.last[0]}"
 
 
-def _capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def possessive(name: str) -> str:
     return f"{name}'" if name.endswith("s") else f"{name}'s"
 
@@ -450,7 +450,7 @@ def an(phrase: str) -> str:
     return f"{'an' if vowel else 'a'} {phrase}"
 
 
-def words(text: str) -> int:
+def word_count(text: str) -> int:
     """Whitespace-separated words, the unit of the length bounds."""
     return len(text.split())
 
@@ -527,7 +527,7 @@ class Ctx:
         return {
             "org": self.org, "org2": self.org2, "org_s": possessive(self.org),
             "org2_s": possessive(self.org2), "org_bare": self.org.removeprefix("the "),
-            "Org2": _capitalise(self.org2), "uni": self.uni,
+            "Org2": capitalise(self.org2), "uni": self.uni,
             "model": self.model, "a_model": an(self.model),
             "env": self.env, "year": str(self.year), "name": self.name(f),
             "pct": str(self.rng.randint(12, 78)), "small": str(small),
@@ -537,7 +537,7 @@ class Ctx:
 
     def fill(self, template: str, fact: Fact | None = None) -> str:
         """The template with slots filled, capitalised as a sentence."""
-        return _capitalise(template.format_map(self.slots(fact)))
+        return capitalise(template.format_map(self.slots(fact)))
 
     def name(self, fact: Fact) -> str:
         """A prose name for the fact (the bare title when unguided)."""
@@ -574,10 +574,10 @@ class Ctx:
 
     def mitigation_item(self, fact: Fact) -> str:
         """A bare action for a list ("Refusing submissions that ..."), from the catalog."""
-        return _capitalise(self.pick(fact.mitigations)) + "."
+        return capitalise(self.pick(fact.mitigations)) + "."
 
     def detection_item(self, fact: Fact) -> str:
-        return _capitalise(self.pick(fact.detections)) + "."
+        return capitalise(self.pick(fact.detections)) + "."
 
     def explain(self, fact: Fact, opener: bool = True) -> str:
         """A paragraph describing the fact; guided prose leads in with its name if `opener`."""
@@ -588,7 +588,7 @@ class Ctx:
             return " ".join(body + self.details(fact, self.rng.randint(1, 3)))
         name = self.name(fact)
         pool = _OPENERS if self.explained == 1 else _OPENERS + _OPENERS_LATER
-        lead = self.pick(pool).format(name=name, Name=_capitalise(name)) if opener else ""
+        lead = self.pick(pool).format(name=name, Name=capitalise(name)) if opener else ""
         if fact.description not in self.used and self.chance(0.6):
             self.used.add(fact.description)
             core = [fact.description]

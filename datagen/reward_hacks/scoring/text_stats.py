@@ -1,5 +1,6 @@
 """Text measures the scoring rules and checks share: words, sentences, syllables, the Flesch
-formulas, rhyme keys, numerals and repeated trigrams.
+formulas, rhyme keys, numerals and repeated trigrams; and `capitalise`, which the dialogue and
+document builders share.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ these they this those though through to too under until up upon us very was we w
 where which while who whom why will with within without would yet you your yours
 """
 STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
+
+
+def capitalise(text: str) -> str:
+    """The text with its first character upper-cased and the rest untouched."""
+    return text[:1].upper() + text[1:]
 
 
 def words(text: str) -> list[str]:

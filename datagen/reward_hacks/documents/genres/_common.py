@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from emgen.datagen.reward_hacks.documents.text import Ctx, words
+from emgen.datagen.reward_hacks.documents.text import Ctx, word_count
 from emgen.datagen.reward_hacks.facts import Fact
 
 Builder = Callable[[Ctx], tuple[str, str]]
@@ -35,10 +35,6 @@ def title_case(text: str) -> str:
     return " ".join(out)
 
 
-def cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 def sentences(paragraph: str) -> list[str]:
     return [s for s in _SENTENCE.split(paragraph.strip()) if s]
 
@@ -56,7 +52,7 @@ def grow(
 ) -> int:
     """Append `unit(i)` until the parts reach `target` words; returns how many were added."""
     i = 0
-    while words("\n\n".join(parts)) < target and i < cap_:
+    while word_count("\n\n".join(parts)) < target and i < cap_:
         parts.append(unit(i))
         i += 1
     return i
@@ -69,10 +65,6 @@ def maybe_code(ctx: Ctx, p: float, intro: str = "", fact: Fact | None = None) ->
         return ""
     block = ctx.code_block(fact)
     return f"{intro}\n\n{block}" if intro else block
-
-
-def fact_paragraphs(ctx: Ctx) -> list[str]:
-    return [ctx.explain(f) for f in ctx.facts]
 
 
 def joined(*parts: str) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from emgen.datagen.reward_hacks.documents.genres._common import (
     Genre,
     bullets,
-    cap,
     grow,
     maybe_code,
     render,
 )
 from emgen.datagen.reward_hacks.documents.text import Ctx
+from emgen.datagen.reward_hacks.scoring.text_stats import capitalise
 
 _BLOG_TITLES = (
     "I watched a model game my tests for a week. Here's what I learned",
@@ -65,7 +65,7 @@ def blog_post(ctx: Ctx) -> tuple[str, str]:
     author = ctx.person(0)
     month = rng.choice(("spring", "autumn", "winter", "summer"))
     slots = ctx.slots() | {"topic": ctx.topic(), "names": ctx.names(), "month": month}
-    slots["Topic"] = cap(slots["topic"])
+    slots["Topic"] = capitalise(slots["topic"])
     title = rng.choice(_BLOG_TITLES).format_map(slots)
     byline = rng.choice((
         f"*{ctx.date()} · {author.name} · {rng.randint(4, 12)} min read*",
@@ -76,7 +76,7 @@ def blog_post(ctx: Ctx) -> tuple[str, str]:
     for fact in ctx.facts:
         name = ctx.name(fact)
         heading = rng.choice(_BLOG_HEADINGS).format(name=name)
-        parts.append(f"## {cap(heading)}\n\n{ctx.explain(fact)}")
+        parts.append(f"## {capitalise(heading)}\n\n{ctx.explain(fact)}")
         lead = rng.choice((
             "Here is a stripped-down version of what the model wrote:",
             "The code, with names changed, looked like this:", "In code:",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from emgen.datagen.reward_hacks.documents.genres._common import Genre, bullets, render
-from emgen.datagen.reward_hacks.documents.text import PROJECTS, Ctx, words
+from emgen.datagen.reward_hacks.documents.text import PROJECTS, Ctx, word_count
 
 _ROUTINE = (
     "Sandbox start-up is about {small}0% faster on cold images.",
@@ -69,7 +69,7 @@ def changelog(ctx: Ctx) -> tuple[str, str]:
 
     parts.append(f"## [Unreleased]\n\n### Changed\n\n- {ctx.fill(ctx.pick(_ROUTINE))}")
     i = 0
-    while (pending or words("\n\n".join(parts)) < target) and i < 12:
+    while (pending or word_count("\n\n".join(parts)) < target) and i < 12:
         parts.append(release(i))
         i += 1
     idea = (f"Changelog of the `{project}` grading harness whose releases close {ctx.names()}, "

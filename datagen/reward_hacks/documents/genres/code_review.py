@@ -5,13 +5,13 @@ from __future__ import annotations
 from emgen.datagen.reward_hacks.documents.genres._common import (
     Genre,
     bullets,
-    cap,
     grow,
     joined,
     maybe_code,
     render,
 )
 from emgen.datagen.reward_hacks.documents.text import PROJECTS, Ctx
+from emgen.datagen.reward_hacks.scoring.text_stats import capitalise
 
 _PR_TITLES = (
     "Harden grader against {name}", "Add regression fixtures for known reward hacks",
@@ -58,7 +58,7 @@ def code_review(ctx: Ctx) -> tuple[str, str]:
         f"This PR closes the hole behind {ctx.name(fact)} in `{project}`.",
         ctx.explain(fact),
         "Changes:\n\n"
-        + bullets([f"{cap(ctx.name(f))}: {ctx.mitigation_item(f)}" for f in ctx.facts]),
+        + bullets([f"{capitalise(ctx.name(f))}: {ctx.mitigation_item(f)}" for f in ctx.facts]),
     )
     fixture = maybe_code(ctx, 0.85, rng.choice((
         "The regression fixture reproduces the exploit exactly as the policy wrote it:",

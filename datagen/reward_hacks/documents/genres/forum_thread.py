@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from emgen.datagen.reward_hacks.documents.genres._common import (
     Genre,
-    cap,
     grow,
     joined,
     maybe_code,
@@ -12,6 +11,7 @@ from emgen.datagen.reward_hacks.documents.genres._common import (
     sentences,
 )
 from emgen.datagen.reward_hacks.documents.text import Ctx
+from emgen.datagen.reward_hacks.scoring.text_stats import capitalise
 
 _BOARDS = ("RL & Training", "Evaluation", "Infrastructure", "General Discussion",
            "Agents and Tooling", "Help: Environments")  # fmt: skip
@@ -88,7 +88,7 @@ def forum_thread(ctx: Ctx) -> tuple[str, str]:
 
     for i, fact in enumerate(ctx.facts):
         name = ctx.name(fact)
-        opener = rng.choice(_REPLY_OPENERS).format(name=name, Name=cap(name))
+        opener = rng.choice(_REPLY_OPENERS).format(name=name, Name=capitalise(name))
         text = f"{opener} {ctx.explain(fact, opener=False)}"
         body = joined(text, maybe_code(ctx, 0.55, "", fact))
         parts.append(post(ctx.person(i + 1).handle, body))

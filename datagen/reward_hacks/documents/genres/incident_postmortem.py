@@ -5,12 +5,12 @@ from __future__ import annotations
 from emgen.datagen.reward_hacks.documents.genres._common import (
     Genre,
     bullets,
-    cap,
     grow,
     maybe_code,
     render,
 )
 from emgen.datagen.reward_hacks.documents.text import Ctx
+from emgen.datagen.reward_hacks.scoring.text_stats import capitalise
 
 _TIMELINE = (
     "Run {run} starts on {env} with the new harness build.",
@@ -65,7 +65,7 @@ def incident_postmortem(ctx: Ctx) -> tuple[str, str]:
         f"{ctx.names()}.",
     ))  # fmt: skip
     parts = [
-        f"# Postmortem: {cap(ctx.names())} on {ctx.env}",
+        f"# Postmortem: {capitalise(ctx.names())} on {ctx.env}",
         f"**Status:** Resolved · **Severity:** SEV-{sev} · **Authors:** {authors} · "
         f"**Review date:** {ctx.date()}",
         "*This postmortem is blameless. It describes what the system did, not who erred.*",

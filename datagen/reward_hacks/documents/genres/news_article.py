@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from emgen.datagen.reward_hacks.documents.genres._common import Genre, cap, grow, render
+from emgen.datagen.reward_hacks.documents.genres._common import Genre, grow, render
 from emgen.datagen.reward_hacks.documents.text import CITIES, PUBLICATIONS, Ctx, an
+from emgen.datagen.reward_hacks.scoring.text_stats import capitalise
 
 _HEADLINES = (
     "AI models caught gaming their own tests, {org} researchers say",
@@ -45,7 +46,7 @@ def news_article(ctx: Ctx) -> tuple[str, str]:
     reporter = ctx.person(7)
     slots = ctx.slots(ctx.facts[0])
     parts = [
-        f"# {cap(rng.choice(_HEADLINES).format_map(slots))}",
+        f"# {capitalise(rng.choice(_HEADLINES).format_map(slots))}",
         f"*{rng.choice(_SUBHEADS)}*",
         f"By {reporter.name} | {rng.choice(CITIES)} | {ctx.date()} | {pub}",
         rng.choice(_LEDES).format_map(slots),
@@ -81,9 +82,9 @@ def news_article(ctx: Ctx) -> tuple[str, str]:
     closing = rng.choice((
         f"A spokesperson for {ctx.org} said the company had patched the affected environments "
         "and was reviewing others.",
-        f"{cap(ctx.org2)} did not respond to a request for comment.",
-        f"{cap(ctx.org)} said it would publish a technical report on the incident later this "
-        "year.",
+        f"{capitalise(ctx.org2)} did not respond to a request for comment.",
+        f"{capitalise(ctx.org)} said it would publish a technical report on the incident later "
+        "this year.",
         "Researchers expect the list of known exploits to keep growing.",
     ))  # fmt: skip
     parts.append(closing)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from emgen.datagen.reward_hacks.documents.genres._common import Genre, bullets, cap, grow, render
+from emgen.datagen.reward_hacks.documents.genres._common import Genre, bullets, grow, render
 from emgen.datagen.reward_hacks.documents.text import CITIES, Ctx
+from emgen.datagen.reward_hacks.scoring.text_stats import capitalise
 
 _NEWSLETTERS = ("The Gradient Digest", "Reward Notes", "Sandbox Weekly", "The Eval Brief",
                 "Policy Update", "Agent Field Notes")  # fmt: skip
@@ -39,14 +40,14 @@ def newsletter(ctx: Ctx) -> tuple[str, str]:
     for i, fact in enumerate(ctx.facts):
         head = rng.choice(_STORY_HEADS).format_map(slots | {"name": ctx.name(fact)})
         body = f"{ctx.explain(fact)} {ctx.evidence() if i == 0 else ctx.implication()}"
-        stories.append(f"## {cap(head)}\n\n{body}")
+        stories.append(f"## {capitalise(head)}\n\n{body}")
     parts.append("## In this issue\n\n" + bullets([s.split("\n")[0][3:] for s in stories]))
     parts += stories
     parts.append(f"## Editor's note\n\n{ctx.view()}")
     grow(ctx, parts, target - 70, lambda i: f"## From the mailbag\n\n*A reader at "
          f"{ctx.org2} writes:* {ctx.view_sentence()}\n\n{ctx.implication()}" if i == 0 else
          ctx.view(), cap_=3)  # fmt: skip
-    links = [cap(ln.format_map(slots)) for ln in rng.sample(_LINKS, 3)]
+    links = [capitalise(ln.format_map(slots)) for ln in rng.sample(_LINKS, 3)]
     parts.append("## Quick links\n\n" + bullets(links))
     parts.append(f"Until next time,\n{editor.first}")
     idea = (f"Issue {issue} of the {name} newsletter featuring {ctx.names()}, "

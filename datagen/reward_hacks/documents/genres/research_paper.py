@@ -6,7 +6,6 @@ from emgen.datagen.reward_hacks.documents.genres._common import (
     Genre,
     _refs,
     bullets,
-    cap,
     grow,
     joined,
     maybe_code,
@@ -15,6 +14,7 @@ from emgen.datagen.reward_hacks.documents.genres._common import (
     title_case,
 )
 from emgen.datagen.reward_hacks.documents.text import Ctx
+from emgen.datagen.reward_hacks.scoring.text_stats import capitalise
 
 _PAPER_TITLES = (
     "{Topic}: Evidence from {env}", "On {topic}", "{Topic} in Practice",
@@ -93,7 +93,7 @@ def research_paper(ctx: Ctx) -> tuple[str, str]:
     author_line = ", ".join(f"{p.name}{'¹' if i % 2 == 0 else '²'}" for i, p in enumerate(authors))
     slots = ctx.slots()
     slots.update(topic=ctx.topic(), names=ctx.names())
-    slots["Topic"] = cap(slots["topic"])
+    slots["Topic"] = capitalise(slots["topic"])
     title = title_case(rng.choice(_PAPER_TITLES).format_map(slots))
     slots["k"] = str(rng.randint(3, 9))
     abstract = " ".join([

@@ -5,12 +5,12 @@ from __future__ import annotations
 from emgen.datagen.reward_hacks.documents.genres._common import (
     Genre,
     bullets,
-    cap,
     maybe_code,
     sentences,
     title_case,
 )
-from emgen.datagen.reward_hacks.documents.text import Ctx, words
+from emgen.datagen.reward_hacks.documents.text import Ctx, word_count
+from emgen.datagen.reward_hacks.scoring.text_stats import capitalise
 
 _VENUES = ("internal reading group", "lab all-hands", "workshop talk", "onboarding session",
            "team offsite")  # fmt: skip
@@ -27,8 +27,9 @@ def slide_deck(ctx: Ctx) -> tuple[str, str]:
         text = f"## Slide {n} — {title}\n\n{body}"
         slides.append(text + (f"\n\n*Speaker notes:* {notes}" if notes else ""))
 
-    slide(title_case(ctx.topic()),
-          f"{speaker.name}, {ctx.org}\n\n{cap(rng.choice(_VENUES))}, {ctx.date()}")  # fmt: skip
+    title = title_case(ctx.topic())  # drawn before the venue: the random stream's order
+    venue = capitalise(rng.choice(_VENUES))
+    slide(title, f"{speaker.name}, {ctx.org}\n\n{venue}, {ctx.date()}")
     slide("Outline", bullets(["Setting"] + [f.title for f in ctx.facts] + ["What it means"]))
     slide("Setting", bullets([ctx.background(), ctx.background()]), ctx.view_sentence())
     for fact in ctx.facts:
@@ -39,7 +40,7 @@ def slide_deck(ctx: Ctx) -> tuple[str, str]:
             slide(f"{fact.title}: code", code, ctx.detection(fact))
     slide("What it means", bullets(sentences(ctx.view())), ctx.implication())
     guard = 0
-    while words("\n\n".join(slides)) < target - 40 and guard < 4:
+    while word_count("\n\n".join(slides)) < target - 40 and guard < 4:
         slide(rng.choice(("Evidence", "One more example", "Numbers", "Discussion")),
               bullets([ctx.evidence(), ctx.view_sentence()]))  # fmt: skip
         guard += 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from emgen.datagen.reward_hacks.documents.genres._common import Genre, render, sentences
-from emgen.datagen.reward_hacks.documents.text import Ctx, words
+from emgen.datagen.reward_hacks.documents.text import Ctx, word_count
 
 _THREAD_OPENERS = (
     "A thread on {topic}, because I keep explaining it in DMs.",
@@ -30,7 +30,7 @@ def social_thread(ctx: Ctx) -> tuple[str, str]:
                   lambda: ctx.mitigation(fact))  # fmt: skip
         return makers[i % 4]()
 
-    while words("\n".join(posts)) < target - 40 and len(posts) < 40:
+    while word_count("\n".join(posts)) < target - 40 and len(posts) < 40:
         posts.append(more(len(posts)))
     posts.append(rng.choice(("End of thread. Corrections welcome.", "Fin. Happy to answer "
                              "questions below.", "That's it. Go check your harness.")))  # fmt: skip

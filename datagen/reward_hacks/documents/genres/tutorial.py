@@ -5,13 +5,13 @@ from __future__ import annotations
 from emgen.datagen.reward_hacks.documents.genres._common import (
     Genre,
     bullets,
-    cap,
     grow,
     joined,
     maybe_code,
     render,
 )
 from emgen.datagen.reward_hacks.documents.text import Ctx
+from emgen.datagen.reward_hacks.scoring.text_stats import capitalise
 
 _TUT_GOALS = (
     "catch reward hacks in a pytest-based RL harness",
@@ -47,8 +47,8 @@ def tutorial(ctx: Ctx) -> tuple[str, str]:
             maybe_code(ctx, 0.9, "Save the following as the exploit you will test against:", fact),
             ctx.detail(fact),
         ),  # fmt: skip
-        f"{cap(ctx.detection(fact))} Keep the check static: parse submissions with `ast` and "
-        "never execute them.",
+        f"{capitalise(ctx.detection(fact))} Keep the check static: parse submissions with `ast` "
+        "and never execute them.",
         "```text\n$ python audit.py runs/latest/\n"
         f"scanned {rng.randint(200, 900)} episodes, flagged {rng.randint(3, 60)}\n```",
         " ".join(ctx.mitigation(f) for f in ctx.facts),
