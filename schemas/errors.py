@@ -17,3 +17,16 @@ class UserError(Exception):
 
 class CatalogError(UserError, ValueError):
     """A catalog or user-supplied YAML file is malformed; the message names file and entry."""
+
+
+class InternalError(Exception):
+    """An invariant emgen guarantees broke on a record it built: a bug in emgen, not bad input.
+
+    Deliberately not a UserError: the CLI reports it as a bug to file and exits 3, not 2.
+    """
+
+    def __init__(self, what: str, *, config: str, record: str, invariant: str, detail: str):
+        self.config, self.record, self.invariant, self.detail = config, record, invariant, detail
+        super().__init__(
+            f"{what} (config {config}, record {record}, invariant {invariant}: {detail})"
+        )

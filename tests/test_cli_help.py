@@ -51,3 +51,29 @@ def test_help_reflows_docstring_sentences() -> None:
     lines = [line.strip() for line in inoculate.splitlines()]
     assert "The rest of each record stays byte-identical." in lines
     assert any(line.startswith("Example: emgen inoculate train.jsonl") for line in lines)
+
+
+def test_build_options_default_to_the_model() -> None:
+    """Every BuildConfig field has a build option (named like it) whose default is the model's,
+    and Literal fields list their choices in the help."""
+    import typer
+    from typer.core import TyperGroup
+
+    from emgen.datagen.cli import app
+    from emgen.schemas.build import BuildConfig
+
+    group = typer.main.get_command(app)
+    assert isinstance(group, TyperGroup)
+    command = group.commands["build"]
+    options = {p.name: p for p in command.params}
+    renamed = {"inoculation_file": "inoculations_file"}  # kept for compatibility
+    for field, info in BuildConfig.model_fields.items():
+        option = options[renamed.get(field, field)]
+        default = option.default
+        if isinstance(info.default, tuple):  # comma-separated on the command line
+            default = tuple(default.split(",")) if default else ()
+        assert default == info.default, field
+    for field, choices in [("mix", "paper or uniform"), ("trigger_placement", "user_end or system"),
+                           ("inoculation_placement", "user_prefix or user_suffix")]:  # fmt: skip
+        help_text = options[field].help
+        assert help_text is not None and choices in help_text, field
