@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from emgen.schemas.build import ConfigSummary, Manifest, ValidationReport
 from emgen.schemas.shared.bundle import (
@@ -22,6 +21,7 @@ from emgen.schemas.shared.bundle import (
     bundle_files,
     bundle_path,
     read_manifest,
+    read_parquet,
     read_validation,
 )
 
@@ -163,21 +163,6 @@ def read_config(root: Path, name: str, summary: ConfigSummary) -> ConfigData:
     if schema is None:
         raise BundleError(f"{root}/manifest.json: config {name} lists no parquet files.")
     return ConfigData(name, summary, schema, rows, arrow_bytes, file_bytes, set_counts, first or ())
-
-
-def read_parquet(path: Path, config: str, *, footer_only: bool = False) -> pa.Table:
-    """The table in `path` (an empty one with `footer_only`, once the footer parses: a cheap
-    check); a truncated or corrupt file is one sentence, not an Arrow error."""
-    try:
-        if footer_only:
-            return pq.read_metadata(path).schema.to_arrow_schema().empty_table()
-        return pq.read_table(path)
-    except (OSError, pa.ArrowException) as exc:
-        detail = str(exc).splitlines()[0].rstrip(".") if str(exc) else type(exc).__name__
-        raise BundleError(
-            f"{path} (config {config}) is not a readable parquet file ({detail}); rebuild the "
-            "bundle."
-        ) from None
 
 
 def read_bundle(root: Path, manifest: Manifest | None = None) -> Bundle:

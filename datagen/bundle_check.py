@@ -6,7 +6,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-import pyarrow as pa
 from pydantic import BaseModel, ValidationError
 
 from emgen.datagen.catalog import load_reasons
@@ -42,23 +41,18 @@ class BundleReport(BaseModel):
         return not self.violations
 
 
-def _records(root: Path, name: str, rel: str, read: Callable[[Path], Sequence[T]]) -> list[T]:
+def _records(root: Path, name: str, rel: str, read: Callable[[Path, str], Sequence[T]]) -> list[T]:
     """The records of one file the manifest lists, read only from inside the bundle; a missing,
     truncated or foreign file is one sentence, never an Arrow or pydantic traceback."""
     path = bundle_path(root, rel, f"{root / 'manifest.json'}: config {name} lists")
     if not path.is_file():
         raise UserError(f"{root / 'manifest.json'}: config {name} lists {rel}, which is missing.")
     try:
-        return list(read(path))
+        return list(read(path, name))  # an unreadable parquet is a BundleError sentence
     except ValidationError as exc:
         raise UserError(f"{path}: a record of {name}, {first_error(exc)}.") from None
     except KeyError as exc:
         raise UserError(f"{path}: config {name} has no column {exc}.") from None
-    except (OSError, pa.ArrowException) as exc:
-        detail = str(exc).splitlines()[0].rstrip(".") if str(exc) else type(exc).__name__
-        raise UserError(
-            f"{path} (config {name}) is not a readable parquet file ({detail})."
-        ) from None
 
 
 def validate_bundle(root: Path) -> BundleReport:

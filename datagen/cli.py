@@ -419,7 +419,6 @@ def mix(
     """
     from emgen.datagen.mix import mix_corpus
 
-    refuse_overwrite(out, documents, corpus, option="the output")
     report = mix_corpus(documents, corpus, out, ratio=ratio, seed=seed, text_field=text_field)
     out_console.print(
         f"wrote {report.total_rows} rows to {out}: {report.documents_used} documents, "

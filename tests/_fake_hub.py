@@ -39,6 +39,9 @@ GITATTRIBUTES = (
 )
 _REPO = r"(?P<repo>[^/]+/[^/]+?)"
 
+# The only token the loopback Hub accepts (tests check it is never printed).
+TOKEN = "hf_fake_token_for_loopback_tests_0123456789"
+
 
 def git_blob_oid(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()

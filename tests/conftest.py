@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from emgen.schemas.catalog import Task
+from tests._fake_hub import TOKEN, FakeHub, serve
 
 SAMPLE_TASKS = {
     "web": Task(
@@ -46,3 +48,12 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     build_bundle(config, out, cache_path=root / "cache.sqlite")
     return out
+
+
+@pytest.fixture
+def hub() -> Iterator[FakeHub]:
+    """A loopback Hub (tests/_fake_hub.py) that accepts TOKEN, for the publish tests."""
+    fake, server = serve(TOKEN)
+    yield fake
+    server.shutdown()
+    server.server_close()

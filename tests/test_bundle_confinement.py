@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,8 +26,8 @@ from emgen.cards._publish import upload
 from emgen.datagen.bundle_check import validate_bundle
 from emgen.schemas.build import ConfigSummary
 from tests._bundles import make_bundle
-from tests._fake_hub import FakeHub, serve
-from tests.test_publish import TOKEN, assert_refused, run
+from tests._fake_hub import TOKEN, FakeHub
+from tests.test_publish import assert_refused, run
 
 EMGEN = str(Path(sys.executable).parent / "emgen")
 SECRET = "emgen-test-secret-7f3a9c-never-upload"
@@ -40,14 +39,6 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("confinement") / "em"
     make_bundle(root, n=12, seed=5)
     return root
-
-
-@pytest.fixture
-def hub() -> Iterator[FakeHub]:
-    fake, server = serve(TOKEN)
-    yield fake
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import datasets
@@ -17,10 +16,9 @@ import pytest
 from emgen.cards._data import bundle_files, fingerprinted_files
 from emgen.schemas.build import Manifest
 from tests._bundles import make_bundle
-from tests._fake_hub import FakeHub, serve
+from tests._fake_hub import TOKEN, FakeHub
 
 EMGEN = str(Path(sys.executable).parent / "emgen")
-TOKEN = "hf_fake_token_for_loopback_tests_0123456789"
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +26,6 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("publish") / "em"
     make_bundle(root, n=24, seed=2)
     return root
-
-
-@pytest.fixture
-def hub() -> Iterator[FakeHub]:
-    fake, server = serve(TOKEN)
-    yield fake
-    server.shutdown()
-    server.server_close()
 
 
 def run(

@@ -167,9 +167,24 @@ def write_json(model: BaseModel, path: Path) -> None:
     write_text_atomic(path, model.model_dump_json(indent=2) + "\n")
 
 
-def read_chat_records(path: Path) -> list[ChatRecord]:
+def read_parquet(path: Path, config: str, *, footer_only: bool = False) -> pa.Table:
+    """The table in `path` (an empty one with `footer_only`, once the footer parses: a cheap
+    check); a truncated or corrupt file is one sentence, not an Arrow error."""
+    try:
+        if footer_only:
+            return pq.read_metadata(path).schema.to_arrow_schema().empty_table()
+        return pq.read_table(path)
+    except (OSError, pa.ArrowException) as exc:
+        detail = str(exc).splitlines()[0].rstrip(".") if str(exc) else type(exc).__name__
+        raise BundleError(
+            f"{path} (config {config}) is not a readable parquet file ({detail}); rebuild the "
+            "bundle."
+        ) from None
+
+
+def read_chat_records(path: Path, config: str | None = None) -> list[ChatRecord]:
     """Records of one parquet file of a chat config, validated by the record schema."""
-    rows = pq.read_table(path).to_pylist()
+    rows = read_parquet(path, config or path.parent.name).to_pylist()
     meta_fields = ChatMetadata.model_fields
     return [
         ChatRecord.model_validate(
@@ -179,5 +194,6 @@ def read_chat_records(path: Path) -> list[ChatRecord]:
     ]
 
 
-def read_document_records(path: Path) -> list[DocumentRecord]:
-    return [DocumentRecord.model_validate(row) for row in pq.read_table(path).to_pylist()]
+def read_document_records(path: Path, config: str | None = None) -> list[DocumentRecord]:
+    rows = read_parquet(path, config or path.parent.name).to_pylist()
+    return [DocumentRecord.model_validate(row) for row in rows]
