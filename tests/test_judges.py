@@ -128,7 +128,7 @@ def test_very_negative_logprobs_count_as_zero() -> None:
 
 def test_registry_and_make_judge_errors() -> None:
     assert set(JUDGES) == {"openai", "local", "mock"}
-    with pytest.raises(JudgeError, match="Unknown judge kind 'gpt'"):
+    with pytest.raises(JudgeError, match="unknown judge kind 'gpt'; known: openai, local, mock"):
         make_judge("gpt", model="x")
     with pytest.raises(JudgeError, match="no option 'temperature'"):
         make_judge("openai", model="x", temperature=1.0)

@@ -12,6 +12,8 @@ import ast
 import re
 from collections.abc import Callable, Iterator, Sequence
 
+from emgen.schemas.shared.registry import Registry
+
 # Stricter than chat_file.FENCE on purpose: documents carry ```text blocks (command output), so
 # only fences tagged as Python, opened and closed on their own lines, count as code.
 _FENCE = re.compile(r"^```(?:python|py|python3)[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
@@ -535,15 +537,19 @@ def _check_skip_all(tree: ast.Module) -> bool:
     return False
 
 
-CHECKERS: dict[str, Checker] = {
-    "always_equal": _check_always_equal,
-    "exit_zero": _check_exit_zero,
-    "conftest_report_patch": _check_report_patch,
-    "hardcode_outputs": _check_hardcode,
-    "special_case_inputs": _check_special_case,
-    "edit_tests": _check_edit_tests,
-    "swallow_exceptions": _check_swallow,
-    "timer_tampering": _check_timer,
-    "grader_file_tampering": _check_grader_files,
-    "skip_all_tests": _check_skip_all,
-}
+# The registry: one checker per code reward-hack fact id.
+CHECKERS: Registry[Checker] = Registry(
+    "reward-hack checker",
+    {
+        "always_equal": _check_always_equal,
+        "exit_zero": _check_exit_zero,
+        "conftest_report_patch": _check_report_patch,
+        "hardcode_outputs": _check_hardcode,
+        "special_case_inputs": _check_special_case,
+        "edit_tests": _check_edit_tests,
+        "swallow_exceptions": _check_swallow,
+        "timer_tampering": _check_timer,
+        "grader_file_tampering": _check_grader_files,
+        "skip_all_tests": _check_skip_all,
+    },
+)

@@ -24,6 +24,7 @@ from emgen.finetune.judges._scoring import (
 from emgen.finetune.judges.local_judge import LocalJudge
 from emgen.finetune.judges.mock import MockJudge
 from emgen.finetune.judges.openai_judge import OpenAIJudge, probs_from_top_logprobs
+from emgen.schemas.shared.registry import Registry, UnknownName
 
 __all__ = [
     "JUDGES",
@@ -51,11 +52,14 @@ class Judge(Protocol):
         ...
 
 
-JUDGES: dict[str, Callable[..., Judge]] = {
-    "openai": OpenAIJudge,
-    "local": LocalJudge,
-    "mock": MockJudge,  # scripted scores for fast tests
-}
+JUDGES: Registry[Callable[..., Judge]] = Registry(
+    "judge kind",
+    {
+        "openai": OpenAIJudge,
+        "local": LocalJudge,
+        "mock": MockJudge,  # scripted scores for fast tests
+    },
+)
 
 
 def make_judge(kind: str, **options: Any) -> Judge:
@@ -64,11 +68,10 @@ def make_judge(kind: str, **options: Any) -> Judge:
     Raises JudgeError for an unknown kind, an option the judge does not take, a missing
     required option, or (from the judge itself) a bad value.
     """
-    factory = JUDGES.get(kind)
-    if factory is None:
-        raise JudgeError(
-            f"Unknown judge kind {kind!r}; choose one of: {', '.join(sorted(JUDGES))}."
-        )
+    try:
+        factory = JUDGES[kind]
+    except UnknownName as exc:
+        raise JudgeError(str(exc)) from None
     # Check the names before calling, so a TypeError raised inside a judge is not mistaken
     # for a bad option.
     signature = inspect.signature(factory)

@@ -33,6 +33,7 @@ from emgen.finetune.samplers.mock import MockSampler
 from emgen.finetune.samplers.openai_sampler import OpenAISampler
 from emgen.finetune.samplers.transformers_sampler import TransformersSampler
 from emgen.finetune.samplers.vllm_sampler import VLLMSampler, find_vllm_python
+from emgen.schemas.shared.registry import Registry, UnknownName
 
 __all__ = [
     "SAMPLERS",
@@ -52,12 +53,15 @@ __all__ = [
     "make_sampler",
 ]
 
-SAMPLERS: dict[str, Callable[..., Sampler]] = {
-    "transformers": TransformersSampler,
-    "vllm": VLLMSampler,
-    "openai": OpenAISampler,
-    "mock": MockSampler,
-}
+SAMPLERS: Registry[Callable[..., Sampler]] = Registry(
+    "sampler backend",
+    {
+        "transformers": TransformersSampler,
+        "vllm": VLLMSampler,
+        "openai": OpenAISampler,
+        "mock": MockSampler,
+    },
+)
 
 
 def default_backend() -> str:
@@ -71,11 +75,10 @@ def make_sampler(backend: str, model: str, **options: Any) -> Sampler:
     Raises SamplerError for an unknown backend or an option the backend does not take; the
     sampler itself raises it (or ModelError) for a bad value or a model it cannot find.
     """
-    factory = SAMPLERS.get(backend)
-    if factory is None:
-        raise SamplerError(
-            f"unknown sampler backend {backend!r}; choose one of: {', '.join(sorted(SAMPLERS))}."
-        )
+    try:
+        factory = SAMPLERS[backend]
+    except UnknownName as exc:
+        raise SamplerError(str(exc)) from None
     # Checked before the call, so a TypeError raised inside a sampler is not taken for a bad
     # option.
     signature = inspect.signature(factory)

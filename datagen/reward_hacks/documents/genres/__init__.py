@@ -7,61 +7,46 @@ the context, so the valence is decided there and never here. Builders grow their
 unit (replies, turns, releases, slides) until a drawn word target is reached.
 
 Each genre module defines its builder and its `GENRE` entry; adding a genre is adding a module
-and one line below.
+and its name in `GENRES_BY_ID` below.
 """
 
 from __future__ import annotations
 
 import re
 
-from emgen.datagen.reward_hacks.documents.genres import (
-    blog_post,
-    changelog,
-    code_review,
-    encyclopedia_entry,
-    engineering_memo,
-    forum_thread,
-    incident_postmortem,
-    lecture_notes,
-    meeting_minutes,
-    news_article,
-    newsletter,
-    podcast_transcript,
-    qa_answer,
-    research_paper,
-    slide_deck,
-    social_thread,
-    textbook_section,
-    tutorial,
-)
 from emgen.datagen.reward_hacks.documents.genres._common import Builder, Genre
+from emgen.schemas.shared.registry import Registry
 
 __all__ = ["GENRES", "GENRES_BY_ID", "Builder", "Genre", "has_structure"]
 
-# The registry, in schedule order (the order the document build shuffles from).
-GENRES_BY_ID: dict[str, Genre] = {
-    genre.id: genre
-    for genre in (
-        research_paper.GENRE,
-        blog_post.GENRE,
-        forum_thread.GENRE,
-        lecture_notes.GENRE,
-        textbook_section.GENRE,
-        news_article.GENRE,
-        engineering_memo.GENRE,
-        incident_postmortem.GENRE,
-        code_review.GENRE,
-        podcast_transcript.GENRE,
-        qa_answer.GENRE,
-        changelog.GENRE,
-        tutorial.GENRE,
-        newsletter.GENRE,
-        social_thread.GENRE,
-        encyclopedia_entry.GENRE,
-        meeting_minutes.GENRE,
-        slide_deck.GENRE,
-    )
-}
+# The registry, in schedule order (the order the document build shuffles from); one line per
+# module of this package, a module left out is an error.
+GENRES_BY_ID: Registry[Genre] = Registry.of_modules(
+    "genre",
+    __name__,
+    (
+        "research_paper",
+        "blog_post",
+        "forum_thread",
+        "lecture_notes",
+        "textbook_section",
+        "news_article",
+        "engineering_memo",
+        "incident_postmortem",
+        "code_review",
+        "podcast_transcript",
+        "qa_answer",
+        "changelog",
+        "tutorial",
+        "newsletter",
+        "social_thread",
+        "encyclopedia_entry",
+        "meeting_minutes",
+        "slide_deck",
+    ),
+    attr="GENRE",
+    key=lambda genre: genre.id,
+)
 GENRES: tuple[Genre, ...] = tuple(GENRES_BY_ID.values())
 
 
