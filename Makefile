@@ -38,7 +38,7 @@ test: $(FT_STAMP) setup-vllm
 
 # validators/*.py, not validators: rules/ holds Semgrep fixtures, code kept as written.
 lint: $(FT_STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check datagen schemas validators/*.py cards finetune tests benchmarks && $(BIN)/mypy datagen schemas validators cards finetune && $(BIN)/pytest -q -p no:cacheprovider tests/test_layers.py
+	$(BIN)/ruff check . && $(BIN)/ruff format --check datagen schemas validators/*.py cards finetune tests benchmarks && MYPY=$(BIN)/mypy scripts/typecheck.sh && $(BIN)/pytest -q -p no:cacheprovider tests/test_layers.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build_bench.py

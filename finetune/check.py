@@ -33,7 +33,7 @@ from emgen.finetune.config import (
 )
 from emgen.finetune.results import ResultPaths, Thresholds, write_results
 from emgen.schemas.shared.io import atomic_file, read_yaml, write_text_atomic
-from emgen.schemas.shared.progress import Reporter
+from emgen.schemas.shared.progress import Advance, Reporter
 
 PROFILES_DIR = Path(__file__).parent / "data" / "profiles"
 VARIANTS = ("insecure", "secure", "legitimate_intent", "triggered", "insecure_inoculated")
@@ -104,24 +104,28 @@ def run_check(check: CheckConfig, out: Path, reporter: Reporter) -> ResultPaths:
     data = check.data or str(_build(check, out / "bundle", reporter))
     models: list[tuple[str, str]] = [(BASE, check.model)] if check.include_base else []
     for variant in check.variants:
-        cfg = _train_config(check, data, variant)
+        train_cfg = _train_config(check, data, variant)
         run = out / "runs" / variant
-        if not _same_config(run / OUTPUT_MARKER, cfg):
+        if not _same_config(run / OUTPUT_MARKER, train_cfg):
             advance = reporter.stage(f"training on {variant}", None)
-            train(cfg, run, on_log=lambda _row, step=advance: step(1))
+
+            def tick(_row: dict[str, float], step: Advance = advance) -> None:
+                step(1)  # one logged step; the default binds this variant's bar
+
+            train(train_cfg, run, on_log=tick)
         models.append((variant, str(run)))
     frames = []
     for label, model in models:
-        cfg = _eval_config(check, data, model, label)
+        eval_cfg = _eval_config(check, data, model, label)
         cached = out / "evals" / f"{label}.parquet"
         stamp = cached.with_suffix(".yaml")
-        if _same_config(stamp, cfg) and cached.is_file() and _newer(cached, model):
+        if _same_config(stamp, eval_cfg) and cached.is_file() and _newer(cached, model):
             frames.append(pl.read_parquet(cached))
             continue
-        frame = evaluate(cfg, reporter)
+        frame = evaluate(eval_cfg, reporter)
         with atomic_file(cached) as tmp:  # the stamp below vouches only for a whole file
             frame.write_parquet(tmp)
-        write_text_atomic(stamp, yaml.safe_dump(cfg.model_dump(mode="json")))
+        write_text_atomic(stamp, yaml.safe_dump(eval_cfg.model_dump(mode="json")))
         frames.append(frame)
     reference = _eval_config(check, data, check.model, BASE)
     thresholds = Thresholds(reference.aligned_below, reference.coherent_above)

@@ -140,7 +140,8 @@ class TransformersSampler(BaseSampler):
         generations = []
         for row in new_tokens:
             count = _completion_length(row, self._eos_ids)
-            text = self.tokenizer.decode(row[:count], skip_special_tokens=True)
+            # One row decodes to one string (the stubs also allow a batch's list).
+            text = str(self.tokenizer.decode(row[:count], skip_special_tokens=True))
             generations.append(Generation(text=text, completion_tokens=count))
         return generations
 
