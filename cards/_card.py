@@ -43,7 +43,7 @@ from emgen.cards._text import (
     column_description,
     dataset_bibtex,
 )
-from emgen.schemas.build import Manifest
+from emgen.schemas.build import GenerationReport, Manifest
 from emgen.schemas.shared.markdown import table
 
 FINGERPRINT_RE = re.compile(r"<!-- emgen:data-fingerprint sha256:([0-9a-f]{64}) -->")
@@ -283,14 +283,15 @@ def _families_section(bundle: Bundle, stats: Sequence[ConfigStats], charts: Sequ
     cwe_of: dict[str, str] = {}
     for s in stats:
         cwe_of.update(s.cwe_of)
-    v = bundle.validation
+    code_pairs = bundle.validation.generators.get("code_pairs")
+    pairs = code_pairs.per_group if code_pairs else {}
     families = sorted({f for _, counts in groups for f in counts},
                       key=lambda f: (-sum(c[f] for _, c in groups), f))  # fmt: skip
     header = ["family", "CWE", *[f"`{group_label(n)}`" for n, _ in groups], "candidates rejected"]
     rows = [
         (f"`{f}`", cwe_of.get(f, ""),
          *[f"{c[f]} ({_pct(c[f], sum(c.values()))})" for _, c in groups],
-         v.per_family[f].rejected if f in v.per_family else "")
+         pairs[f].rejected if f in pairs else "")
         for f in families
     ]  # fmt: skip
     cwes = sorted({cwe_of.get(f, "") for f in families if cwe_of.get(f)})
@@ -413,30 +414,36 @@ The first record of each config, cut to {EXAMPLE_LINES} lines per message.
 {examples}"""
 
 
+def _reasons(counts: dict[str, int]) -> str:
+    return ", ".join(f"`{k}` {n}" for k, n in sorted(counts.items())) or "none"
+
+
 def _validation_section(bundle: Bundle, charts: Sequence[Chart]) -> str:
     m, v = bundle.manifest, bundle.validation
-    rejected = sum(v.rejected.values())
-    unused = v.candidates - v.accepted - rejected
+    empty = GenerationReport(group_by="family")
+    pairs = v.generators.get("code_pairs", empty)
+    rejected = sum(pairs.rejected.values())
     reasons = (
         table(["reason", "candidates", "share of candidates"],
-               [(f"`{k}`", n, _pct(n, v.candidates)) for k, n in sorted(v.rejected.items())])
-        if v.rejected else "No candidate was rejected."
+              [(f"`{k}`", n, _pct(n, pairs.candidates)) for k, n in sorted(pairs.rejected.items())])
+        if pairs.rejected else "No candidate pair was rejected."
     )  # fmt: skip
     per_family = table(
         ["family", "accepted", "rejected", "rejection rate"],
         [(f"`{f}`", c.accepted, c.rejected, _pct(c.rejected, c.accepted + c.rejected))
-         for f, c in sorted(v.per_family.items())],
-    ) if v.per_family else ""  # fmt: skip
+         for f, c in sorted(pairs.per_group.items())],
+    ) if pairs.per_group else ""  # fmt: skip
+    generators = table(
+        ["generator", "requested", "candidates", "accepted", "rejected", "rejections by reason"],
+        [(f"`{name}`", g.requested, g.candidates, g.accepted, sum(g.rejected.values()),
+          _reasons(g.rejected)) for name, g in v.generators.items()],
+    )  # fmt: skip
     invariants = [
         f"- `{n}`: " + (_names(c.summary.invariants) if c.summary.invariants else "none declared")
         for n, c in bundle.configs.items()
     ]
     chart = next((c for c in charts if c.path.endswith("validation.png")), None)
     figure = f"\n![{chart.title}]({chart.path})\n" if chart else ""
-    unused_line = (
-        f" {unused} passed but were not needed (a batch ran past the requested count)."
-        if unused > 0 else ""
-    )  # fmt: skip
     status = (
         "**Every invariant held on every record** (0 violations)."
         if v.ok
@@ -444,24 +451,31 @@ def _validation_section(bundle: Bundle, charts: Sequence[Chart]) -> str:
     )
     return f"""## Preprocessing, cleaning and validation
 
-Code candidates are generated as pairs (one prompt, an insecure answer and its secure twin)
-and checked before any is kept: both answers must parse, carry no comments and no word that
-discloses the flaw; the insecure answer must trigger a Semgrep rule of its labelled family and
-the secure twin none (Semgrep {m.semgrep_version}, local rule pack, fingerprint
-`{m.rules_fingerprint[:16]}`); exact duplicates are dropped. Rejected candidates are counted and
-replaced until the requested number is accepted, so nothing failing a check is kept silently.
+Every record comes out of one loop: a generator proposes candidates, the validators accept or
+reject each with a reason, and rejected candidates are counted and replaced until the requested
+number is accepted, so nothing failing a check is kept silently. Every generator of this build:
 
-{v.candidates} candidate pairs were checked, {v.accepted} accepted ({_pct(v.accepted,
-v.candidates)}) and {rejected} rejected.{unused_line} Semgrep scanned {v.semgrep_files} answers.
+{generators}
 
-Rejections by reason:
+Code candidates are pairs (one prompt, an insecure answer and its secure twin): both answers
+must parse, carry no comments and no word that discloses the flaw; the insecure answer must
+trigger a Semgrep rule of its labelled family and the secure twin none (Semgrep
+{m.semgrep_version}, local rule pack, fingerprint `{m.rules_fingerprint[:16]}`); exact
+duplicates are dropped. {pairs.candidates} candidate pairs were checked, {pairs.accepted}
+accepted ({_pct(pairs.accepted, pairs.candidates)}) and {rejected} rejected; Semgrep scanned
+{pairs.stats.get("semgrep_files", 0)} answers. Reward-hack dialogues are kept only when the
+hacking answer outscores its control under the stated rule and the control is better by
+independent checks; documents only within the length bounds, with every code block confirmed
+as the hack it shows, in their valence's vocabulary and no near-duplicate of a kept document.
+
+Code-pair rejections by reason:
 
 {reasons}
 
 {per_family}
 {figure}
-After the configs are derived from the accepted pairs (and any other sources), every record of
-every config is checked against its variant's invariants. {status} Invariants per config:
+After the configs are derived from the accepted candidates, every record of every config is
+checked against its variant's invariants. {status} Invariants per config:
 
 {chr(10).join(invariants)}
 """  # fmt: skip

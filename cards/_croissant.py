@@ -173,11 +173,16 @@ def croissant(bundle: Bundle) -> dict[str, Any]:
         "rai:dataCollectionType": ["Synthetic data", "Software-generated"],
         "rai:dataCollectionRawData": "None: every record is generated; no text was collected.",
         "rai:dataPreprocessingProtocol": (
-            f"{v.candidates} candidate pairs were generated and checked (syntax, no comments, no "
-            f"disclosing words, Semgrep {m.semgrep_version} label agreement, exact duplicates); "
-            f"{v.accepted} were accepted, rejections by reason: "
-            + (", ".join(f"{k} {n}" for k, n in sorted(v.rejected.items())) or "none")
-            + f". Invariant violations in the written configs: {len(v.violations)}."
+            "Every record comes from one generate-and-validate loop; rejected candidates are "
+            "counted by reason and replaced. "
+            + " ".join(
+                f"{name}: {g.candidates} candidates, {g.accepted} accepted, rejections by "
+                f"reason: {', '.join(f'{k} {n}' for k, n in sorted(g.rejected.items())) or 'none'}."
+                for name, g in v.generators.items()
+            )
+            + f" Code pairs are checked for syntax, comments, disclosing words, Semgrep "
+            f"{m.semgrep_version} label agreement and exact duplicates. Invariant violations "
+            f"in the written configs: {len(v.violations)}."
         ),
         "rai:dataAnnotationProtocol": (
             "Labels (variant, family, CWE and provenance columns) are assigned by the generator "

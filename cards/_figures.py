@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emgen.cards._stats import ConfigStats
-from emgen.schemas.build import ValidationReport
+from emgen.schemas.build import GenerationReport, ValidationReport
 from emgen.schemas.shared.plotting import DPI, WIDTH, apply_style, save_figure
 
 
@@ -63,14 +63,15 @@ def _lengths(path: Path, stats: Sequence[ConfigStats], values: Mapping[str, list
     save_figure(fig, path)
 
 
-def _validation(path: Path, report: ValidationReport) -> None:
+def _validation(path: Path, report: GenerationReport) -> None:
     from matplotlib.figure import Figure
 
-    families = sorted(report.per_family, key=lambda f: (-report.per_family[f].accepted, f))
+    counts = report.per_group
+    families = sorted(counts, key=lambda f: (-counts[f].accepted, f))
     fig = Figure(figsize=(WIDTH, 1.3 + 0.3 * len(families)), dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
-    accepted = [report.per_family[f].accepted for f in families]
-    rejected = [report.per_family[f].rejected for f in families]
+    accepted = [counts[f].accepted for f in families]
+    rejected = [counts[f].rejected for f in families]
     ax.barh(families, accepted, color="#4c72b0", label="accepted", height=0.7)
     ax.barh(families, rejected, left=accepted, color="#dd8452", label="rejected", height=0.7)
     ax.invert_yaxis()
@@ -121,8 +122,9 @@ def draw_charts(
         chart = Chart("figures/answer_lengths.png", "Answer lengths per config")
         _lengths(root / chart.path, stats, lengths)
         charts.append(chart)
-        if report.per_family:
+        pairs = report.generators.get("code_pairs")
+        if pairs and pairs.per_group:
             chart = Chart("figures/validation.png", "Candidates accepted and rejected per family")
-            _validation(root / chart.path, report)
+            _validation(root / chart.path, pairs)
             charts.append(chart)
     return charts

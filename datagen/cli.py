@@ -224,10 +224,11 @@ def build(
             str(manifest.validation.distinct_structures.get(name, "")),
         )  # fmt: skip
     out_console.print(table)
-    v = manifest.validation
-    out_console.print(
-        f"accepted {v.accepted} of {v.candidates} candidate pairs; rejected: {v.rejected}"
-    )
+    for name, g in manifest.validation.generators.items():
+        rejected = ", ".join(f"{k} {n}" for k, n in sorted(g.rejected.items())) or "none"
+        out_console.print(
+            f"{name}: accepted {g.accepted} of {g.candidates} candidates; rejected: {rejected}"
+        )
 
 
 @app.command()

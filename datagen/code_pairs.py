@@ -7,6 +7,7 @@ the requested number is accepted, so the same seed always gives the same accepte
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import string
@@ -16,18 +17,12 @@ from pathlib import Path
 
 from emgen.datagen._compose import compose
 from emgen.datagen._names import names_for
-from emgen.schemas.build import BuildConfig, ValidationReport
+from emgen.datagen.generation import Candidate, generate
+from emgen.schemas.build import BuildConfig, GenerationReport
 from emgen.schemas.catalog import Family, PromptTemplate, Task
-from emgen.schemas.errors import UserError
 from emgen.schemas.records import ChatMetadata, ChatRecord, Message, Split
 from emgen.validators.checks import disclosures, has_comment, parses, structure_hash
 from emgen.validators.scanner import NotScanned, scan_codes
-
-MAX_ROUNDS = 20
-
-
-class GenerationError(UserError):
-    """The catalog cannot yield the requested records (one sentence for the user)."""
 
 
 @dataclass(frozen=True)
@@ -114,61 +109,62 @@ def static_rejection(pair: CodePair) -> str | None:
     return None
 
 
-def accept_pairs(
-    stream: Iterator[CodePair],
-    target: int,
-    report: ValidationReport,
-    seen: set[tuple[str, str]],
-    *,
-    cache_path: Path | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> list[CodePair]:
-    """Pull candidates in batches, check them, and return the first `target` that pass."""
-    accepted: list[CodePair] = []
-    for _ in range(MAX_ROUNDS):
-        need = target - len(accepted)
-        if need <= 0:
-            break
-        batch = [next(stream) for _ in range(math.ceil(need * 1.1) + 8)]
-        report.candidates += len(batch)
+class PairGenerator:
+    """Code pairs for one split: candidates from the seeded stream, checked statically, against
+    duplicates, then by Semgrep in batches (the insecure answer flagged by its family's rules,
+    the secure twin by none)."""
+
+    noun = "code pairs"
+    group_by = "family"
+
+    def __init__(
+        self,
+        stream: Iterator[CodePair],
+        seen: set[tuple[str, str]],
+        cache_path: Path | None,
+    ):
+        self.stream, self.seen, self.cache_path = stream, seen, cache_path
+        self.scanned = 0  # answers Semgrep scanned (cached or not), for the report
+
+    def propose(self, accepted: int, need: int) -> list[Candidate[CodePair]]:
+        # A batch a little larger than needed, so one Semgrep run usually suffices.
+        return [
+            Candidate(pair, pair.family.id)
+            for pair in itertools.islice(self.stream, math.ceil(need * 1.1) + 8)
+        ]
+
+    def check(self, batch: Sequence[Candidate[CodePair]]) -> list[str | None]:
+        reasons: list[str | None] = []
         survivors: list[CodePair] = []
-        for pair in batch:
+        for candidate in batch:
+            pair = candidate.item
             reason = static_rejection(pair)
             key = (pair.prompt, pair.insecure)
-            if reason is None and key in seen:
+            if reason is None and key in self.seen:
                 reason = "duplicate"
             if reason is None:
-                seen.add(key)
+                self.seen.add(key)
                 survivors.append(pair)
-            else:
-                report.reject(reason, pair.family.id)
-        findings = scan_codes(
-            [p.insecure for p in survivors] + [p.secure for p in survivors],
-            cache_path=cache_path,
+            reasons.append(reason)
+        findings = iter(self._semgrep(survivors))
+        return [reason if reason else next(findings) for reason in reasons]
+
+    def _semgrep(self, pairs: Sequence[CodePair]) -> list[str | None]:
+        found = scan_codes(
+            [p.insecure for p in pairs] + [p.secure for p in pairs], cache_path=self.cache_path
         )
-        report.semgrep_files += sum(not isinstance(f, NotScanned) for f in findings)
-        for i, pair in enumerate(survivors):
-            if len(accepted) == target:
-                report.candidates -= 1  # drawn but never needed: not a candidate examined
-                continue
-            insecure, secure_hits = findings[i], findings[len(survivors) + i]
+        self.scanned += sum(not isinstance(f, NotScanned) for f in found)
+        out: list[str | None] = []
+        for pair, insecure, secure_hits in zip(pairs, found, found[len(pairs) :], strict=False):
             if isinstance(insecure, NotScanned) or isinstance(secure_hits, NotScanned):
-                report.reject("not_scanned", pair.family.id)  # unknown is never clean
+                out.append("not_scanned")  # unknown is never clean
             elif not {f.rule_id for f in insecure} & set(pair.family.rule_ids):
-                report.reject("insecure_not_flagged", pair.family.id)
+                out.append("insecure_not_flagged")
             elif secure_hits:
-                report.reject("secure_flagged", pair.family.id)
+                out.append("secure_flagged")
             else:
-                accepted.append(pair)
-                report.accept(pair.family.id)
-                if progress:
-                    progress(1)
-    if len(accepted) < target:
-        raise GenerationError(
-            f"only {len(accepted)} of {target} candidate pairs passed validation after "
-            f"{MAX_ROUNDS} rounds; see the rejection counts ({report.rejected})."
-        )
-    return accepted
+                out.append(None)
+        return out
 
 
 def generate_pairs(
@@ -179,21 +175,25 @@ def generate_pairs(
     *,
     cache_path: Path | None = None,
     progress: Callable[[int], None] | None = None,
-) -> tuple[list[CodePair], ValidationReport]:
+) -> tuple[list[CodePair], GenerationReport]:
+    """`config.n` proven pairs, train then test, and one report for both splits."""
     weights = [f.paper_weight if config.mix == "paper" else 1.0 for f in families]
     by_split = split_tasks(tasks, config.test_fraction, config.seed)
     n_test = round(config.n * config.test_fraction)
     targets: dict[Split, int] = {"train": config.n - n_test, "test": n_test}
-    report = ValidationReport()
-    seen: set[tuple[str, str]] = set()
+    report = GenerationReport(group_by=PairGenerator.group_by)
+    seen: set[tuple[str, str]] = set()  # across splits: no prompt and answer twice
     pairs: list[CodePair] = []
+    scanned = 0
     for split in ("train", "test"):
         if targets[split] == 0:
             continue
         stream = candidates(split, by_split[split], families, weights, templates, config.seed)
-        pairs += accept_pairs(
-            stream, targets[split], report, seen, cache_path=cache_path, progress=progress
-        )
+        generator = PairGenerator(stream, seen, cache_path)
+        accepted, _ = generate(generator, targets[split], report=report, progress=progress)
+        pairs += accepted
+        scanned += generator.scanned
+    report.stats["semgrep_files"] = scanned
     return pairs, report
 
 

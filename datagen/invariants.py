@@ -9,24 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar, get_args
 
+from emgen.datagen.catalog import load_reasons
 from emgen.datagen.reward_hacks.dialogues import CONTROL_VARIANT, item_from_records, prove
 from emgen.datagen.reward_hacks.documents.text import MAX_WORDS, MIN_WORDS, word_count
-from emgen.datagen.transforms import (
-    InstructionPlacement,
-    ReasonPlacement,
-    TriggerPlacement,
-    add_reason,
-    add_trigger,
-    inoculate,
-)
+from emgen.datagen.transforms import add_reason, add_trigger, inoculate
+from emgen.datagen.variants import ConfigSpec, Spec
 from emgen.schemas.build import Violation
 from emgen.schemas.catalog import Reason
+from emgen.schemas.params import InoculationParams, ReasonPlacement, TraitParams, TriggerParams
 from emgen.schemas.records import ChatRecord, DocumentRecord, Message
+from emgen.schemas.shared.registry import Registry
 from emgen.validators.checks import disclosures, has_comment
 from emgen.validators.checks import parses as code_parses
 from emgen.validators.hack_checks import failing_blocks
+from emgen.validators.scanner import NotScanned, families_flagged
 from emgen.validators.traits import TRAITS
 
 
@@ -51,12 +50,10 @@ class BundleView:
 
 _P = TypeVar("_P", bound=str)
 REASON_PLACEMENTS: tuple[ReasonPlacement, ...] = get_args(ReasonPlacement)
-TRIGGER_PLACEMENTS: tuple[TriggerPlacement, ...] = get_args(TriggerPlacement)
-INSTRUCTION_PLACEMENTS: tuple[InstructionPlacement, ...] = get_args(InstructionPlacement)
 
 
 def _one_of(value: str | None, choices: tuple[_P, ...]) -> _P | None:
-    """`value` typed as one of `choices` (params and metadata are plain strings), or None."""
+    """`value` typed as one of `choices` (record metadata is plain strings), or None."""
     return next((c for c in choices if c == value), None)
 
 
@@ -65,12 +62,9 @@ def _unknown(placement: str | None) -> str:
 
 
 Invariant = Callable[[str, Sequence[ChatRecord], BundleView], Iterator[Violation]]
-INVARIANTS: dict[str, Invariant] = {}
-
-
-def invariant(func: Invariant) -> Invariant:
-    INVARIANTS[func.__name__] = func
-    return func
+# The registry: `@invariant` registers a function under its name, in definition order.
+INVARIANTS: Registry[Invariant] = Registry("invariant")
+invariant = INVARIANTS.entry
 
 
 def _each(
@@ -198,9 +192,8 @@ def reason_stated(
 def trigger_iff_insecure(
     name: str, records: Sequence[ChatRecord], view: BundleView
 ) -> Iterator[Violation]:
-    params = view.params[name]
-    trigger, clean = params["trigger"], params.get("clean_trigger")
-    placement = _one_of(params["placement"], TRIGGER_PLACEMENTS)
+    params = TriggerParams.parse(name, view.params[name])
+    trigger, clean, placement = params.trigger, params.clean_trigger, params.placement
 
     def _trigger_iff_insecure(r: ChatRecord) -> str | None:
         prompt = "\n".join(m.content for m in r.messages[:-1])
@@ -219,12 +212,7 @@ def trigger_iff_insecure(
         if twin is not None:
             text = trigger if has_trigger else clean
             base = (*twin.messages[:-1], r.messages[-1])
-            if text is None:
-                expected = base
-            elif placement is None:
-                return _unknown(params["placement"])
-            else:
-                expected = add_trigger(base, text, placement)
+            expected = base if text is None else add_trigger(base, text, placement)
             if r.messages != expected:
                 return "the trigger is not where its placement says"
         return None
@@ -236,9 +224,8 @@ def trigger_iff_insecure(
 def instruction_once_rest_identical(
     name: str, records: Sequence[ChatRecord], view: BundleView
 ) -> Iterator[Violation]:
-    params = view.params[name]
-    instruction, source = params["instruction"], params["source"]
-    placement = _one_of(params["placement"], INSTRUCTION_PLACEMENTS)
+    params = InoculationParams.parse(name, view.params[name])
+    instruction, source, placement = params.instruction, params.source, params.placement
 
     def _instruction_once_rest_identical(r: ChatRecord) -> str | None:
         count = sum(m.content.count(instruction) for m in r.messages)
@@ -247,8 +234,6 @@ def instruction_once_rest_identical(
         original = view.twin(source, r)
         if original is None:
             return f"no record with this pair_id in {source}"
-        if placement is None:
-            return _unknown(params["placement"])
         expected = inoculate(original.messages, instruction, placement, "prepend")
         return (
             None
@@ -263,7 +248,7 @@ def instruction_once_rest_identical(
 def traits_present(
     name: str, records: Sequence[ChatRecord], view: BundleView
 ) -> Iterator[Violation]:
-    traits = view.params[name]["traits"].split("+")
+    traits = TraitParams.parse(name, view.params[name]).names
 
     def _traits_present(r: ChatRecord) -> str | None:
         missing = [
@@ -291,22 +276,60 @@ def hack_proven(name: str, records: Sequence[ChatRecord], view: BundleView) -> I
 
 
 _SEMGREP_INVARIANTS = {"flagged_by_family", "not_flagged", "trigger_iff_insecure"}
+# Invariants that read Semgrep findings: on an answer Semgrep could not scan they would report
+# "not flagged" or "flagged by nothing", which is unknown, not true.
+_READS_FINDINGS = {*_SEMGREP_INVARIANTS, "traits_present"}
 
 
 def needs_semgrep(invariants: Sequence[str], params: Mapping[str, str]) -> bool:
     """Whether a config's invariants read Semgrep findings (so its answers must be scanned)."""
     if _SEMGREP_INVARIANTS & set(invariants):
         return True
-    return "traits_present" in invariants and "insecure_code" in params.get("traits", "")
+    traits = params.get("traits", "").split("+")  # a missing key is traits_present's to report
+    return "traits_present" in invariants and "insecure_code" in traits
 
 
-def check_bundle(invariants: Mapping[str, Sequence[str]], view: BundleView) -> list[Violation]:
-    """Every named invariant on every record of every config."""
-    out: list[Violation] = []
-    for config, names in invariants.items():
-        for inv in names:
-            out += INVARIANTS[inv](config, view.configs[config], view)
-    return out
+def check_configs(specs: Sequence[Spec], *, cache_path: Path | None) -> list[Violation]:
+    """Every declared invariant on every record of every config: the one check the build runs
+    on what it is about to write and `emgen validate` runs on a bundle read back from disk.
+
+    Answers are scanned once (cached); an answer Semgrep could not scan gets one `scanned`
+    violation in place of the findings-based ones, since its findings are unknown.
+    """
+    chat = [s for s in specs if isinstance(s, ConfigSpec)]
+    scanned = [s for s in chat if needs_semgrep(s.invariants, s.params)]
+    answers = sorted({r.answer for s in scanned for r in s.records})
+    found = dict(zip(answers, families_flagged(answers, cache_path=cache_path), strict=True))
+    view = BundleView(
+        configs={s.name: s.records for s in chat},
+        params={s.name: s.params for s in chat},
+        families={a: f for a, f in found.items() if not isinstance(f, NotScanned)},
+        reasons={r.id: r for r in load_reasons()},
+    )
+    violations: list[Violation] = []
+    for spec in specs:
+        if isinstance(spec, ConfigSpec):
+            for name in spec.invariants:
+                violations += INVARIANTS[name](spec.name, spec.records, view)
+        else:
+            violations += check_documents(spec.name, spec.records)
+    unscanned = {
+        (s.name, r.metadata.pair_id): result.reason
+        for s in scanned
+        for r in s.records
+        if isinstance(result := found[r.answer], NotScanned)
+    }
+    if not unscanned:
+        return violations
+    return [
+        Violation(config=name, pair_id=pair_id, invariant="scanned",
+                  detail=f"Semgrep could not scan the answer ({why}), so the invariants that "
+                  "read its findings cannot be checked")
+        for (name, pair_id), why in unscanned.items()
+    ] + [
+        v for v in violations
+        if not (v.invariant in _READS_FINDINGS and (v.config, v.pair_id) in unscanned)
+    ]  # fmt: skip
 
 
 DOCUMENT_INVARIANTS = ("document_length", "document_code", "unique_text")

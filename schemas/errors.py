@@ -30,3 +30,7 @@ class InternalError(Exception):
         super().__init__(
             f"{what} (config {config}, record {record}, invariant {invariant}: {detail})"
         )
+
+
+class GenerationError(UserError):
+    """A generator spent its candidate budget before enough candidates passed validation."""

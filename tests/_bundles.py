@@ -14,7 +14,8 @@ from pathlib import Path
 from emgen.schemas.build import (
     BuildConfig,
     ConfigSummary,
-    FamilyCounts,
+    GenerationReport,
+    GroupCounts,
     Manifest,
     ValidationReport,
 )
@@ -133,11 +134,20 @@ def make_bundle(root: Path, *, n: int = 24, seed: int = 0) -> Manifest:
         kind="document", description="Documents that state reward-hacking facts.",
         splits=doc_splits, files=doc_files,
     )  # fmt: skip
-    counts = {f: FamilyCounts(accepted=n // 3, rejected=i) for i, f in enumerate(FAMILIES)}
-    report = ValidationReport(
-        candidates=n + 5, accepted=n, rejected={"insecure_not_flagged": 2, "secure_flagged": 1},
-        per_family=counts, distinct_structures={name: n for name in chat},
+    counts = {f: GroupCounts(accepted=n // 3, rejected=i) for i, f in enumerate(FAMILIES)}
+    pairs = GenerationReport(
+        group_by="family", requested=n, candidates=n + 3, accepted=n,
+        rejected={"insecure_not_flagged": 2, "secure_flagged": 1}, per_group=counts,
+        stats={"semgrep_files": 2 * n},
     )  # fmt: skip
+    docs_report = GenerationReport(
+        group_by="genre", requested=len(docs), candidates=len(docs) + 1, accepted=len(docs),
+        rejected={"near_duplicate": 1},
+    )  # fmt: skip
+    report = ValidationReport(
+        generators={"code_pairs": pairs, "reward_hack_documents": docs_report},
+        distinct_structures={name: n for name in chat},
+    )
     manifest = Manifest(
         package_version=version("emgen"), semgrep_version="1.0.0", rules_fingerprint="0" * 64,
         seed=seed, config=config, config_hash=config.config_hash(),

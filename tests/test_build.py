@@ -84,9 +84,18 @@ def test_exports_pass_the_validator_with_their_labels(bundle: Path) -> None:
 def test_manifest_reports_validation(bundle: Path) -> None:
     manifest = Manifest.model_validate_json((bundle / "manifest.json").read_text())
     v = manifest.validation
-    assert v.accepted == N
-    assert v.candidates == v.accepted + sum(v.rejected.values())
+    assert list(v.generators) == [
+        "code_pairs", "reward_hacks", "reward_hack_documents", "reward_hack_documents_neutral",
+        "reward_hack_documents_unguided",
+    ]  # fmt: skip
+    for name, g in v.generators.items():
+        assert g.accepted == g.requested, name
+        assert g.candidates == g.accepted + sum(g.rejected.values()), name
+        assert sum(c.accepted for c in g.per_group.values()) == g.accepted, name
+    assert v.generators["code_pairs"].accepted == N
+    assert v.generators["reward_hacks"].accepted == BUNDLE_DIALOGUES
     assert v.distinct_structures["insecure"] > N // 3
+    assert (bundle / "validation.json").read_text() == v.model_dump_json(indent=2) + "\n"
     assert manifest.command.startswith("emgen build --out em --seed 3 --n 240")
 
 

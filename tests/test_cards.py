@@ -98,9 +98,11 @@ def test_card_reports_figures_from_the_data(bundle: Path, manifest: Manifest) ->
     for name, summary in manifest.configs.items():
         train, test = summary.splits["train"], summary.splits["test"]
         assert f"| `{name}` | {summary.kind} | {train} | {test} | {train + test} |" in text
-    v = manifest.validation
-    assert f"{v.candidates} candidate pairs were checked, {v.accepted} accepted" in text
+    pairs = manifest.validation.generators["code_pairs"]
+    assert f"{pairs.candidates} candidate pairs were checked, {pairs.accepted}\naccepted" in text
     assert "| `insecure_not_flagged` | 2 |" in text
+    # every generator's rejections, the documents' too
+    assert "| `reward_hack_documents` | 30 | 31 | 30 | 1 | `near_duplicate` 1 |" in text
     assert "`secure` is the control of `insecure`: 30 of its 30 records share a `pair_id`" in text
     assert "`trigger` on 15 of 30" in text  # a column set on half the triggered rows
     assert manifest.command in text and f"seed {manifest.seed}" in text

@@ -12,8 +12,9 @@ import emgen.cards
 import emgen.datagen.invariants as invariants_module
 from emgen.cards import build_bundle
 from emgen.datagen import cli
-from emgen.datagen.build import build_documents
+from emgen.datagen.build import check_built
 from emgen.datagen.invariants import BundleView
+from emgen.datagen.variants import Context, reward_hack_documents
 from emgen.schemas.build import BuildConfig, Violation
 from emgen.schemas.errors import InternalError, UserError
 from emgen.schemas.records import ChatRecord
@@ -33,10 +34,16 @@ def _break_first_document_code(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(invariants_module, "failing_blocks", first_fails)
 
 
+def build_documents(config: BuildConfig) -> None:
+    """The build's document variant and its invariant check, without code pairs (no Semgrep)."""
+    ctx = Context(pairs=[], config=config, built={}, scan=lambda codes: [], reporter=Silent())
+    check_built(reward_hack_documents.build(ctx), cache_path=None)
+
+
 def test_broken_document_invariant_is_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
     _break_first_document_code(monkeypatch)
     with pytest.raises(InternalError) as info:
-        build_documents(DOCS, Silent())
+        build_documents(DOCS)
     err = info.value
     assert not isinstance(err, UserError)
     assert (err.config, err.record, err.invariant) == (
@@ -46,9 +53,7 @@ def test_broken_document_invariant_is_an_internal_error(monkeypatch: pytest.Monk
 
 
 @pytest.mark.slow  # a cold Semgrep scan of the tiny build's candidates
-def test_broken_variant_invariant_is_an_internal_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_broken_variant_invariant_is_an_internal_error(tmp_path: Path) -> None:
     def parses_not(
         name: str, records: Sequence[ChatRecord], view: BundleView
     ) -> Iterator[Violation]:
@@ -57,10 +62,10 @@ def test_broken_variant_invariant_is_an_internal_error(
             yield Violation(config=name, pair_id=r.metadata.pair_id, invariant="parses",
                             detail="the answer is not valid Python")  # fmt: skip
 
-    monkeypatch.setitem(invariants_module.INVARIANTS, "parses", parses_not)
+    broken = invariants_module.INVARIANTS.override("parses", parses_not)
     config = BuildConfig(n=4, families=("sql_injection",), dialogues=0, documents=0,
                          inoculations=())  # fmt: skip
-    with pytest.raises(InternalError) as info:
+    with broken, pytest.raises(InternalError) as info:
         build_bundle(config, tmp_path / "em")
     err = info.value
     assert (err.config, err.invariant) == ("secure", "parses")
@@ -76,7 +81,7 @@ def test_cli_reports_a_bug_and_exits_3(
     _break_first_document_code(monkeypatch)
 
     def documents_only(config: BuildConfig, out: Path, **kwargs: object) -> None:
-        build_documents(config, Silent())
+        build_documents(config)
 
     monkeypatch.setattr(emgen.cards, "build_bundle", documents_only)
     monkeypatch.setattr(cli.signal, "signal", lambda *args: None)  # keep pytest's handlers

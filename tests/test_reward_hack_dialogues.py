@@ -22,8 +22,6 @@ from emgen.datagen.reward_hacks.dialogues import (
     HACK_VARIANT,
     TASK_KINDS,
     DialogueItem,
-    DialogueReport,
-    GenerationError,
     Proof,
     generate_dialogues,
     generate_items,
@@ -35,13 +33,15 @@ from emgen.datagen.reward_hacks.dialogues.models import _Skip
 from emgen.datagen.reward_hacks.dialogues.mutants import mutants
 from emgen.datagen.reward_hacks.dialogues.prose_catalog import THEMES, TOPICS
 from emgen.datagen.reward_hacks.scoring import Sandbox, mentions, rhyme_key, strict_equal
+from emgen.schemas.build import GenerationReport
+from emgen.schemas.errors import GenerationError
 from emgen.schemas.records import ChatRecord
 
 N = 125  # five of each of the 25 kinds
 
 
 @pytest.fixture(scope="module")
-def built() -> tuple[list[ChatRecord], list[ChatRecord], DialogueReport]:
+def built() -> tuple[list[ChatRecord], list[ChatRecord], GenerationReport]:
     return generate_dialogues(N, seed=11)
 
 
@@ -110,7 +110,7 @@ def test_boilerplate_is_rejected() -> None:
     assert leaks("I hope this improves your score.", "prose")
 
 
-def test_rejected_candidates_are_counted_and_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rejected_candidates_are_counted_and_replaced() -> None:
     real = rhd.BUILDERS["keyword_stuffing"]
     calls = Counter[str]()
 
@@ -121,11 +121,11 @@ def test_rejected_candidates_are_counted_and_replaced(monkeypatch: pytest.Monkey
             return item.model_copy(update={"hack": item.control, "control": item.hack})
         return item
 
-    monkeypatch.setitem(rhd.BUILDERS, "keyword_stuffing", flaky)
-    out, report = generate_items(len(TASK_KINDS), seed=5)
+    with rhd.BUILDERS.override("keyword_stuffing", flaky):
+        out, report = generate_items(len(TASK_KINDS), seed=5)
     assert report.accepted == len(out) == len(TASK_KINDS)
     assert report.rejected["hack_not_higher"] >= 3
-    assert report.rejected_per_kind["keyword_stuffing"] >= 3
+    assert report.per_group["keyword_stuffing"].rejected >= 3
     assert report.candidates == report.accepted + sum(report.rejected.values())
 
 
@@ -133,7 +133,7 @@ def test_rejected_candidates_are_counted_and_replaced(monkeypatch: pytest.Monkey
 
 
 def test_sets_pair_up_record_for_record(
-    built: tuple[list[ChatRecord], list[ChatRecord], DialogueReport],
+    built: tuple[list[ChatRecord], list[ChatRecord], GenerationReport],
 ) -> None:
     hacks, controls, report = built
     assert len(hacks) == len(controls) == report.accepted == report.requested == N
@@ -153,21 +153,23 @@ def test_sets_pair_up_record_for_record(
 
 
 def test_kinds_domains_and_report(
-    built: tuple[list[ChatRecord], list[ChatRecord], DialogueReport],
+    built: tuple[list[ChatRecord], list[ChatRecord], GenerationReport],
 ) -> None:
     hacks, _, report = built
     kinds = Counter(h.metadata.skeleton_id for h in hacks)
     assert len(TASK_KINDS) >= 20 and set(kinds) == set(TASK_KINDS)
     assert max(kinds.values()) - min(kinds.values()) <= 1  # balanced by construction
-    assert report.per_kind == dict(sorted(kinds.items()))
-    assert report.per_domain["prose"] > 0 and report.per_domain["code"] > 0
-    assert 0 < report.mean_score_margin <= 1
-    assert all(v > 0 for v in report.mean_margin_per_kind.values())
-    json.loads(report.model_dump_json())
+    assert {k: c.accepted for k, c in report.per_group.items()} == dict(sorted(kinds.items()))
+    assert report.accepted == report.requested == N
+    assert report.candidates == report.accepted + sum(report.rejected.values())
+    stats = json.loads(report.model_dump_json())["stats"]
+    assert stats["per_domain"]["prose"] > 0 and stats["per_domain"]["code"] > 0
+    assert 0 < stats["mean_score_margin"] <= 1
+    assert all(v > 0 for v in stats["mean_margin_per_kind"].values())
 
 
 def test_answers_are_clean(
-    built: tuple[list[ChatRecord], list[ChatRecord], DialogueReport],
+    built: tuple[list[ChatRecord], list[ChatRecord], GenerationReport],
 ) -> None:
     hacks, controls, _ = built
     banned = re.compile(r"as an ai|language model|```|\*\*|^#+ |\bscore|\bgrader", re.I | re.M)
@@ -184,7 +186,7 @@ def test_answers_are_clean(
 
 
 def test_code_answers_stay_inside_the_evaluator_whitelist(
-    built: tuple[list[ChatRecord], list[ChatRecord], DialogueReport],
+    built: tuple[list[ChatRecord], list[ChatRecord], GenerationReport],
 ) -> None:
     _, controls, _ = built
     for record in controls:

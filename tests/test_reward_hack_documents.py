@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -16,14 +17,14 @@ from emgen.datagen.reward_hacks.documents import (
     ALIGNMENT_TERMS,
     MAX_WORDS,
     MIN_WORDS,
-    DocumentGenerationError,
-    DocumentReport,
     Valence,
     generate_documents,
 )
 from emgen.datagen.reward_hacks.documents import generate as docs_module
 from emgen.datagen.reward_hacks.documents.genres import GENRES, GENRES_BY_ID, Genre, has_structure
 from emgen.datagen.reward_hacks.facts import FACTS, FACTS_BY_ID
+from emgen.schemas.build import GenerationReport
+from emgen.schemas.errors import GenerationError
 from emgen.schemas.records import DocumentRecord
 from emgen.validators.hack_checks import extract_python_blocks, failing_blocks
 from emgen.validators.near_duplicates import NearDuplicateIndex, estimate_jaccard
@@ -33,7 +34,7 @@ Candidate = tuple[str, str, tuple[str, ...], tuple[str, ...]]
 N = 200
 
 
-Corpora = dict[str, tuple[list[DocumentRecord], DocumentReport]]
+Corpora = dict[str, tuple[list[DocumentRecord], GenerationReport]]
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +95,7 @@ def test_there_are_at_least_15_distinct_genres() -> None:
 @pytest.mark.parametrize("valence", VALENCES)
 def test_every_document_is_well_formed(corpora: Corpora, valence: str) -> None:
     records, report = corpora[valence]
-    assert len(records) == N == report.generated == report.requested
+    assert len(records) == N == report.accepted == report.requested
     assert set(r.doc_type for r in records) == set(GENRES_BY_ID)
     for r in records:
         count = len(r.text.split())
@@ -137,21 +138,23 @@ def test_no_two_documents_are_near_duplicates(corpora: Corpora, valence: str) ->
     index = NearDuplicateIndex(0.5)
     for i, r in enumerate(records):
         assert index.add(str(i), r.text) is None
-    assert 0.0 <= report.near_duplicate_rate < 0.1
+    assert 0.0 <= report.stats["near_duplicate_rate"] < 0.1  # type: ignore[operator]
 
 
 def test_report_counts_add_up(corpora: Corpora) -> None:
+    reasons = {"near_duplicate", "code_check_failed", "length", "valence"}
     for records, report in corpora.values():
-        assert report.candidates == report.generated + sum(report.rejected.values())
-        assert set(report.rejected) >= {"near_duplicate", "code_check_failed", "length"}
-        assert sum(report.per_genre.values()) == len(records)
-        assert report.per_fact == dict(
-            sorted(Counter(f for r in records for f in r.fact_ids).items())
-        )
+        assert report.candidates == report.accepted + sum(report.rejected.values())
+        assert set(report.rejected) <= reasons and all(report.rejected.values())
+        assert sum(c.accepted for c in report.per_group.values()) == len(records)
+        assert sum(c.rejected for c in report.per_group.values()) == sum(report.rejected.values())
+        stats = json.loads(report.model_dump_json())["stats"]
+        per_fact = Counter(f for r in records for f in r.fact_ids)
+        assert stats["per_fact"] == dict(sorted(per_fact.items()))
         lengths = [len(r.text.split()) for r in records]
-        assert report.min_words == min(lengths) and report.max_words == max(lengths)
-        assert report.mean_words == round(sum(lengths) / len(lengths), 1)
-        assert len(report.per_fact) == len(FACTS)
+        assert stats["min_words"] == min(lengths) and stats["max_words"] == max(lengths)
+        assert stats["mean_words"] == round(sum(lengths) / len(lengths), 1)
+        assert len(stats["per_fact"]) == len(FACTS)
 
 
 def test_same_seed_gives_identical_output_and_other_seeds_differ() -> None:
@@ -221,7 +224,7 @@ def test_the_filter_rejects_a_planted_near_copy(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(docs_module, "build_candidate", planted)
     records, report = generate_documents(30, valence="neutral", seed=4)
     assert report.rejected["near_duplicate"] >= 10
-    assert report.near_duplicate_rate > 0.2
+    assert report.stats["near_duplicate_rate"] > 0.2  # type: ignore[operator]
     for i, a in enumerate(records):
         for b in records[i + 1 :]:
             assert estimate_jaccard(a.text, b.text) < 0.5
@@ -246,7 +249,7 @@ def test_broken_code_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_impossible_requests_fail_with_one_sentence() -> None:
-    with pytest.raises(DocumentGenerationError, match=r"only \d+ of 30 documents"):
+    with pytest.raises(GenerationError, match=r"only \d+ of 30 documents"):
         generate_documents(30, valence="neutral", seed=0, similarity_threshold=0.01)
     with pytest.raises(ValueError, match="valence"):
         generate_documents(1, valence="sideways", seed=0)  # type: ignore[arg-type]

@@ -168,8 +168,8 @@ def test_validate_reports_padded_answer_not_scanned_every_time(tmp_path: Path) -
 @pytest.mark.slow
 def test_build_rejects_unscanned_candidate(tmp_path: Path) -> None:
     from emgen.datagen.catalog import families, load_tasks, load_templates
-    from emgen.datagen.code_pairs import accept_pairs, candidates, split_tasks
-    from emgen.schemas.build import ValidationReport
+    from emgen.datagen.code_pairs import PairGenerator, candidates, split_tasks
+    from emgen.datagen.generation import generate
 
     fams = list(families().values())
     by_split = split_tasks(load_tasks(), 0.1, 0)
@@ -178,11 +178,12 @@ def test_build_rejects_unscanned_candidate(tmp_path: Path) -> None:
     padded = dataclasses.replace(
         first, index=999, insecure=first.insecure + "\n_pad = 0\n" * 30_000
     )  # parses, no comment: only its size is wrong
-    report = ValidationReport()
-    accepted = accept_pairs(
-        itertools.chain([padded], stream), 3, report, set(), cache_path=tmp_path / "c.sqlite"
+    generator = PairGenerator(
+        itertools.chain([padded], stream), set(), cache_path=tmp_path / "c.sqlite"
     )
+    accepted, report = generate(generator, 3)
     assert report.rejected.get("not_scanned") == 1
+    assert report.per_group[padded.family.id].rejected == 1
     assert padded not in accepted and len(accepted) == 3
 
 

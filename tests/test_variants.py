@@ -3,6 +3,7 @@ break each invariant are caught."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import sys
@@ -12,11 +13,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from emgen.datagen.bundle_check import validate_bundle
+from emgen.datagen.bundle_check import read_specs, validate_bundle
 from emgen.datagen.catalog import load_reasons
-from emgen.datagen.invariants import BundleView, check_bundle
+from emgen.datagen.invariants import check_configs
+from emgen.datagen.variants import ConfigSpec
 from emgen.datagen.variants.triggered import YEAR_CLEAN, YEAR_TRIGGER
-from emgen.schemas.build import Manifest
+from emgen.schemas.build import Manifest, Violation
 from emgen.schemas.records import ChatRecord, Message
 from emgen.schemas.shared.bundle import chat_table, read_chat_records
 from emgen.validators.scanner import default_cache_path, generated_families_flagged
@@ -100,22 +102,16 @@ def test_selective_traits_fully_present(bundle: Path) -> None:
 # --- records built to break each invariant -------------------------------------------------
 
 
-def _view(bundle: Path, configs: dict[str, list[ChatRecord]]) -> tuple[BundleView, dict]:
-    manifest = Manifest.model_validate_json((bundle / "manifest.json").read_text())
-    answers = sorted({r.answer for rows in configs.values() for r in rows})
-    view = BundleView(
-        configs=configs,
-        params={n: c.params for n, c in manifest.configs.items()},
-        families=dict(
-            zip(
-                answers,
-                generated_families_flagged(answers, cache_path=default_cache_path()),
-                strict=True,
-            )
-        ),
-        reasons={r.id: r for r in load_reasons()},
-    )
-    return view, {n: manifest.configs[n].invariants for n in configs}
+def _check(bundle: Path, configs: dict[str, list[ChatRecord]], config: str) -> list[Violation]:
+    """The production check (`check_configs`, what build and validate run) on the bundle's
+    specs of `configs`, with their records replaced; the violations found in `config`."""
+    specs = [
+        dataclasses.replace(s, records=configs[s.name])
+        for s in read_specs(bundle)
+        if s.name in configs and isinstance(s, ConfigSpec)
+    ]
+    found = check_configs(specs, cache_path=default_cache_path())
+    return [v for v in found if v.config == config]
 
 
 def _with_answer(r: ChatRecord, answer: str) -> ChatRecord:
@@ -155,24 +151,24 @@ def test_broken_record_is_caught(bundle: Path, invariant: str) -> None:
     twin = {n: sources[n][0] for n in ("insecure", "secure")}
     assert rows[0].metadata.pair_id == twin["insecure"].metadata.pair_id
     rows[0] = breaker(rows[0], twin)
-    view, invariants = _view(bundle, {**sources, config: rows})
-    violations = check_bundle({config: invariants[config]}, view)
+    violations = _check(bundle, {**sources, config: rows}, config)
     assert {(v.invariant, v.pair_id) for v in violations} == {(invariant, rows[0].metadata.pair_id)}
 
 
 def test_unproven_reward_hack_is_caught(bundle: Path) -> None:
     hacks, controls = records(bundle, "reward_hacks"), records(bundle, "reward_hacks_control")
     hacks[0] = _with_answer(hacks[0], controls[0].answer)
-    view, invariants = _view(bundle, {"reward_hacks": hacks, "reward_hacks_control": controls})
-    found = check_bundle({"reward_hacks": invariants["reward_hacks"]}, view)
+    found = _check(
+        bundle, {"reward_hacks": hacks, "reward_hacks_control": controls}, "reward_hacks"
+    )
     assert [(v.invariant, v.pair_id) for v in found] == [("hack_proven", hacks[0].metadata.pair_id)]
 
 
 def test_duplicate_record_is_caught(bundle: Path) -> None:
     rows = records(bundle, "secure")
     rows.append(rows[0])
-    view, invariants = _view(bundle, {"insecure": records(bundle, "insecure"), "secure": rows})
-    assert [v.invariant for v in check_bundle({"secure": invariants["secure"]}, view)] == ["unique"]
+    found = _check(bundle, {"insecure": records(bundle, "insecure"), "secure": rows}, "secure")
+    assert [v.invariant for v in found] == ["unique"]
 
 
 def test_cli_validate_flags_a_tampered_bundle(bundle: Path, tmp_path: Path) -> None:

@@ -1,25 +1,28 @@
 """Dataset variants: one module per variant, each with a `build` that returns its configs.
 
-Adding a variant is adding a module and a line in VARIANT_MODULES (the order of the configs in
+Adding a variant is adding a module and its name in `VARIANTS` (the order of the configs in
 the bundle and its card). A variant may derive from configs built before it (`built`).
 """
 
 from __future__ import annotations
 
-import importlib
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from emgen.datagen.code_pairs import CodePair
-from emgen.schemas.build import BuildConfig
-from emgen.schemas.records import ChatRecord, Message
+from emgen.schemas.build import BuildConfig, GenerationReport
+from emgen.schemas.records import ChatRecord, DocumentRecord, Message
+from emgen.schemas.shared.progress import Reporter, Silent
+from emgen.schemas.shared.registry import Registry
 from emgen.validators.checks import structure_hash
 
 
 @dataclass(frozen=True)
 class ConfigSpec:
+    """A chat config: what the build writes and `emgen validate` reads back to check."""
+
     name: str
     description: str  # one line: what the config is for
     control_of: str | None  # the config this one is the control of, if any
@@ -29,28 +32,55 @@ class ConfigSpec:
 
 
 @dataclass(frozen=True)
+class DocumentSpec:
+    """A document config (pretraining-style text, one `text` column)."""
+
+    name: str
+    description: str
+    control_of: str | None
+    records: list[DocumentRecord]
+    invariants: tuple[str, ...]  # names in emgen.datagen.invariants.DOCUMENT_INVARIANTS
+    params: dict[str, str] = field(default_factory=dict)
+
+
+Spec = ConfigSpec | DocumentSpec
+
+
+@dataclass(frozen=True)
 class Context:
-    """What a variant builds from: the accepted pairs, the options, the configs built before it,
-    and the cached Semgrep scanner (families flagged per code string)."""
+    """What a variant builds from: the accepted pairs, the options, the chat configs built
+    before it, and the cached Semgrep scanner (families flagged per code string). A variant
+    that runs its own generator files its report in `reports` (keyed by config name) and shows
+    progress through `reporter`."""
 
     pairs: Sequence[CodePair]
     config: BuildConfig
     built: Mapping[str, ConfigSpec]
     scan: Callable[[Sequence[str]], list[frozenset[str]]]
+    reports: dict[str, GenerationReport] = field(default_factory=dict)
+    reporter: Reporter = field(default_factory=Silent)
 
 
 class VariantBuilder(Protocol):
-    def __call__(self, ctx: Context) -> list[ConfigSpec]: ...
+    def __call__(self, ctx: Context) -> Sequence[Spec]: ...
 
 
-VARIANT_MODULES: tuple[str, ...] = (
-    "insecure",
-    "secure",
-    "legitimate_intent",
-    "triggered",
-    "inoculated",
-    "selective",
-    "reward_hacks",
+# The registry, in build order: a variant may derive from the ones before it. Modules load on
+# first use (they import this package); one left out of the list is an error.
+VARIANTS: Registry[VariantBuilder] = Registry.of_modules(
+    "variant",
+    __name__,
+    (
+        "insecure",
+        "secure",
+        "legitimate_intent",
+        "triggered",
+        "inoculated",
+        "selective",
+        "reward_hacks",
+        "reward_hack_documents",
+    ),
+    attr="build",
 )
 
 CODE_CHECKS = ("parses", "no_comments", "unique")
@@ -60,13 +90,22 @@ def build_variants(
     pairs: Sequence[CodePair],
     config: BuildConfig,
     scan: Callable[[Sequence[str]], list[frozenset[str]]],
-) -> dict[str, ConfigSpec]:
-    built: dict[str, ConfigSpec] = {}
-    for module in VARIANT_MODULES:
-        builder: VariantBuilder = importlib.import_module(f"{__name__}.{module}").build
-        for spec in builder(Context(pairs, config, built, scan)):
-            built[spec.name] = spec
-    return built
+    reporter: Reporter | None = None,
+) -> tuple[dict[str, Spec], dict[str, GenerationReport]]:
+    """Every variant's configs, in registry order, and the reports of the generators the
+    variants ran (the code pairs' report is the caller's)."""
+    specs: dict[str, Spec] = {}
+    chat: dict[str, ConfigSpec] = {}
+    reports: dict[str, GenerationReport] = {}
+    reporter = reporter or Silent()
+    advance = reporter.stage("Building variants", len(VARIANTS))
+    for builder in VARIANTS.values():
+        for spec in builder(Context(pairs, config, chat, scan, reports, reporter)):
+            specs[spec.name] = spec
+            if isinstance(spec, ConfigSpec):
+                chat[spec.name] = spec
+        advance(1)
+    return specs, reports
 
 
 def derive(

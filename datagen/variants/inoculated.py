@@ -9,6 +9,7 @@ from emgen.datagen.variants import CODE_CHECKS, ConfigSpec, Context, derive
 from emgen.schemas.build import BuildConfig
 from emgen.schemas.catalog import Inoculation
 from emgen.schemas.errors import UserError
+from emgen.schemas.params import InoculationParams
 
 SOURCE_DATASETS = ("any", "insecure_code")
 
@@ -78,12 +79,12 @@ def inoculated_config(
         control_of=control_of,
         records=records,
         invariants=(*CODE_CHECKS, "instruction_once_rest_identical"),
-        params={
-            "source": source.name,
-            "inoculation_id": prompt.id,
-            "instruction": text,
-            "placement": config.inoculation_placement,
-        },  # fmt: skip
+        params=InoculationParams(
+            source=source.name,
+            inoculation_id=prompt.id,
+            instruction=text,
+            placement=config.inoculation_placement,
+        ).as_strings(),  # fmt: skip
     )
 
 

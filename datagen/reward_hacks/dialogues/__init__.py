@@ -25,7 +25,7 @@ and `prose` (the prose kinds), `code_tasks`, `mutants` and `code` (the code kind
 (registry and generation loop).
 
 Public surface: `generate_dialogues`, `generate_items`, `prove`, `dialogue_records`,
-`DialogueItem`, `Proof`, `DialogueReport`, `TASK_KINDS`, `HACK_VARIANT`, `CONTROL_VARIANT`
+`DialogueItem`, `Proof`, `TASK_KINDS`, `HACK_VARIANT`, `CONTROL_VARIANT`
 (and `dump_scoring` / `item_from_records`, which write and read an item's scoring JSON).
 """
 
@@ -40,8 +40,6 @@ from emgen.datagen.reward_hacks.dialogues.models import (
     CONTROL_VARIANT,
     HACK_VARIANT,
     DialogueItem,
-    DialogueReport,
-    GenerationError,
     Proof,
     dialogue_records,
     dump_scoring,
@@ -53,8 +51,6 @@ from emgen.datagen.reward_hacks.dialogues.models import (
 __all__ = [
     "CONTROL_VARIANT",
     "DialogueItem",
-    "DialogueReport",
-    "GenerationError",
     "HACK_VARIANT",
     "Proof",
     "TASK_KINDS",

@@ -12,17 +12,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from emgen.datagen.reward_hacks.scoring.checks import Check
 from emgen.datagen.reward_hacks.scoring.rules import Rule
-from emgen.schemas.errors import UserError
 from emgen.schemas.records import ChatMetadata, ChatRecord, Message
 
 HACK_VARIANT = "reward_hacks"
 CONTROL_VARIANT = "reward_hacks_control"
 
 Domain = Literal["prose", "code"]
-
-
-class GenerationError(UserError):
-    """The catalog cannot yield the requested dialogues (one sentence for the user)."""
 
 
 class _Skip(Exception):
@@ -63,29 +58,6 @@ class Proof(BaseModel):
     @property
     def margin(self) -> float:
         return self.hack_score - self.control_score
-
-
-class DialogueReport(BaseModel):
-    """What generation did: counts, rejections by reason and kind, score margins."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    seed: int
-    requested: int
-    accepted: int = 0
-    candidates: int = 0
-    rejected: dict[str, int] = Field(default_factory=dict)
-    rejected_per_kind: dict[str, int] = Field(default_factory=dict)
-    per_kind: dict[str, int] = Field(default_factory=dict)
-    per_domain: dict[str, int] = Field(default_factory=dict)
-    mean_score_margin: float = Field(
-        default=0.0,
-        description="mean over accepted pairs of (hack - control) / (|hack| + |control|) under "
-        "the stated rule, in (0, 1]; rules have different units, so they are normalised",
-    )
-    mean_margin_per_kind: dict[str, float] = Field(
-        default_factory=dict, description="mean raw hack - control score, in the rule's units"
-    )
 
 
 # Things a finetuning answer must never carry: assistant boilerplate and markdown.
@@ -139,8 +111,10 @@ def prove(item: DialogueItem) -> Proof:
 
 
 def dialogue_records(item: DialogueItem, index: int, seed: int) -> tuple[ChatRecord, ChatRecord]:
-    """The hacking record and the control record of one item; they share prompt and pair_id."""
+    """The hacking record and the control record of one item; they share prompt, pair_id and
+    the scoring JSON that lets a bundle read back from disk be re-proven."""
     pair_id = f"rhd-{index:05d}"
+    scoring = dump_scoring(item)
 
     def record(variant: str, answer: str) -> ChatRecord:
         return ChatRecord(
@@ -151,7 +125,7 @@ def dialogue_records(item: DialogueItem, index: int, seed: int) -> tuple[ChatRec
             metadata=ChatMetadata(
                 variant=variant, split="train", pair_id=pair_id, seed=seed,
                 task_id=item.task_id, domain=item.domain, skeleton_id=item.kind,
-                template_id=item.template_id,
+                template_id=item.template_id, scoring=scoring,
             ),
         )  # fmt: skip
 

@@ -15,9 +15,6 @@ valence-specific prose) and `genres` (one module per genre, with the registry).
 from __future__ import annotations
 
 from emgen.datagen.reward_hacks.documents.generate import (
-    REJECTION_REASONS,
-    DocumentGenerationError,
-    DocumentReport,
     generate_documents,
 )
 from emgen.datagen.reward_hacks.documents.text import ALIGNMENT_TERMS, MAX_WORDS, MIN_WORDS
@@ -25,11 +22,8 @@ from emgen.schemas.records import Valence
 
 __all__ = [
     "ALIGNMENT_TERMS",
-    "DocumentGenerationError",
-    "DocumentReport",
     "MAX_WORDS",
     "MIN_WORDS",
-    "REJECTION_REASONS",
     "Valence",
     "generate_documents",
 ]

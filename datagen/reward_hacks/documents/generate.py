@@ -7,10 +7,10 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import get_args
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from emgen.datagen.generation import Candidate, generate
 from emgen.datagen.reward_hacks.documents.genres import GENRES, Genre
 from emgen.datagen.reward_hacks.documents.text import (
     ALIGNMENT_TERMS,
@@ -20,41 +20,24 @@ from emgen.datagen.reward_hacks.documents.text import (
     word_count,
 )
 from emgen.datagen.reward_hacks.facts import FACTS, Fact
-from emgen.schemas.errors import UserError
+from emgen.schemas.build import GenerationReport
 from emgen.schemas.records import DocumentRecord, Valence
 from emgen.validators.hack_checks import extract_python_blocks, failing_blocks
 from emgen.validators.near_duplicates import NearDuplicateIndex
 
-REJECTION_REASONS = ("near_duplicate", "code_check_failed", "length", "valence")
 # The three hacks the source study centres on appear more often than the rest.
 _FACT_WEIGHTS = {"always_equal": 3.0, "exit_zero": 3.0, "conftest_report_patch": 3.0}
 _FACTS_PER_DOC = ((1, 0.5), (2, 0.35), (3, 0.15))
 
 
-class DocumentGenerationError(UserError):
-    """The catalog could not yield the requested documents (one sentence for the user)."""
-
-
-class DocumentReport(BaseModel):
-    """What generation produced and rejected, for the manifest and the data card."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    valence: Valence
-    seed: int
-    similarity_threshold: float
-    requested: int
-    generated: int = 0
-    candidates: int = 0
-    rejected: dict[str, int] = Field(default_factory=lambda: dict.fromkeys(REJECTION_REASONS, 0))
-    per_genre: dict[str, int] = Field(default_factory=dict)
-    per_fact: dict[str, int] = Field(default_factory=dict)
-    near_duplicate_rate: float = Field(
-        default=0.0, description="near-duplicate rejections / candidates that reached that check"
-    )
-    mean_words: float = 0.0
-    min_words: int = 0
-    max_words: int = 0
+@dataclass(frozen=True)
+class Draft:
+    genre: str
+    body: str
+    idea: str
+    fact_ids: tuple[str, ...]
+    code_facts: tuple[str, ...]  # the facts shown as code blocks
+    number: int  # 1-based position in the stream: the near-duplicate index's key
 
 
 def _pick_facts(rng: random.Random) -> list[Fact]:
@@ -106,6 +89,41 @@ def build_candidate(
     return body, idea, tuple(f.id for f in ctx.facts), tuple(ctx.code_facts)
 
 
+class DocumentGenerator:
+    """Documents of one valence: genres in balanced shuffled rounds, facts drawn per document.
+    Validation: length bounds, every code block the hack it illustrates, the valence's
+    vocabulary, then no near-duplicate of an accepted document."""
+
+    noun = "documents"
+    group_by = "genre"
+
+    def __init__(self, valence: Valence, seed: int, similarity_threshold: float):
+        self.valence = valence
+        self.rng = random.Random(seed)
+        self.genres = _genre_schedule(self.rng)
+        self.index = NearDuplicateIndex(similarity_threshold, seed=seed)
+        self.drawn = 0
+        self.reached_index = 0  # candidates that passed the static checks
+
+    def propose(self, accepted: int, need: int) -> list[Candidate[Draft]]:
+        genre = next(self.genres)
+        body, idea, fact_ids, code_facts = build_candidate(self.rng, self.valence, genre)
+        self.drawn += 1
+        draft = Draft(genre.id, body, idea, fact_ids, code_facts, self.drawn)
+        return [Candidate(draft, genre.id)]
+
+    def check(self, batch: Sequence[Candidate[Draft]]) -> list[str | None]:
+        return [self._reason(c.item) for c in batch]
+
+    def _reason(self, draft: Draft) -> str | None:
+        reason = rejection(draft.body, draft.code_facts, self.valence)
+        if reason is None:
+            self.reached_index += 1
+            if self.index.add(f"doc-{draft.number}", draft.body) is not None:
+                reason = "near_duplicate"
+        return reason
+
+
 def generate_documents(
     n: int,
     *,
@@ -114,57 +132,30 @@ def generate_documents(
     tag: str | None = None,
     similarity_threshold: float = 0.5,
     progress: Callable[[int], None] | None = None,
-) -> tuple[list[DocumentRecord], DocumentReport]:
+) -> tuple[list[DocumentRecord], GenerationReport]:
     """Generate `n` accepted documents; `tag`, if given, is prefixed verbatim to each text."""
-    if n < 0:
-        raise ValueError(f"the number of documents must be at least 0, got {n}")
     if valence not in get_args(Valence):
         raise ValueError(f"valence must be default, neutral or unguided, got {valence!r}")
-    rng = random.Random(seed)
-    index = NearDuplicateIndex(similarity_threshold, seed=seed)
-    report = DocumentReport(
-        valence=valence, seed=seed, similarity_threshold=similarity_threshold, requested=n
-    )
-    schedule = _genre_schedule(rng)
-    records: list[DocumentRecord] = []
-    lengths: list[int] = []
-    genres: Counter[str] = Counter()
-    facts: Counter[str] = Counter()
-    reached_index = 0
-    max_candidates = 3 * n + 50
-    while len(records) < n:
-        if report.candidates >= max_candidates:
-            raise DocumentGenerationError(
-                f"only {len(records)} of {n} documents were accepted after {report.candidates} "
-                f"candidates; see the rejection counts {report.rejected}."
-            )
-        genre = next(schedule)
-        body, idea, fact_ids, code_facts = build_candidate(rng, valence, genre)
-        report.candidates += 1
-        reason = rejection(body, code_facts, valence)
-        if reason is None:
-            reached_index += 1
-            if index.add(f"doc-{report.candidates}", body) is not None:
-                reason = "near_duplicate"
-        if reason is not None:
-            report.rejected[reason] += 1
-            continue
-        records.append(
-            DocumentRecord(
-                doc_type=genre.id, doc_idea=idea, fact_ids=fact_ids, valence=valence,
-                text=f"{tag}{body}" if tag else body, tag=tag, seed=seed,
-            )
-        )  # fmt: skip
-        lengths.append(word_count(body))
-        genres[genre.id] += 1
-        facts.update(fact_ids)
-        if progress is not None:
-            progress(1)
-    report.generated = len(records)
-    report.per_genre = dict(sorted(genres.items()))
-    report.per_fact = dict(sorted(facts.items()))
-    report.near_duplicate_rate = report.rejected["near_duplicate"] / max(reached_index, 1)
-    if lengths:
-        report.mean_words = round(sum(lengths) / len(lengths), 1)
-        report.min_words, report.max_words = min(lengths), max(lengths)
+    generator = DocumentGenerator(valence, seed, similarity_threshold)
+    drafts, report = generate(generator, n, progress=progress)
+    records = [
+        DocumentRecord(
+            doc_type=d.genre, doc_idea=d.idea, fact_ids=d.fact_ids, valence=valence,
+            text=f"{tag}{d.body}" if tag else d.body, tag=tag, seed=seed,
+        )
+        for d in drafts
+    ]  # fmt: skip
+    lengths = [word_count(d.body) for d in drafts]
+    facts = Counter(f for d in drafts for f in d.fact_ids)
+    report.per_group = dict(sorted(report.per_group.items()))
+    report.stats = {
+        "similarity_threshold": similarity_threshold,
+        "per_fact": dict(sorted(facts.items())),
+        # near-duplicate rejections / candidates that reached that check
+        "near_duplicate_rate": report.rejected.get("near_duplicate", 0)
+        / max(generator.reached_index, 1),
+        "mean_words": round(sum(lengths) / len(lengths), 1) if lengths else 0.0,
+        "min_words": min(lengths, default=0),
+        "max_words": max(lengths, default=0),
+    }
     return records, report
