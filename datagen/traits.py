@@ -12,6 +12,8 @@ import re
 import tokenize
 from collections.abc import Callable
 
+from emgen.schemas.shared.registry import Registry
+
 _PREFIX = re.compile(r"^[rRbBuUfF]*")
 
 
@@ -124,7 +126,7 @@ def add_docstrings(code: str) -> str | None:
     return "".join(lines)
 
 
-TRANSFORMS: dict[str, Callable[[str], str | None]] = {
-    "single_quoted_strings": to_single_quotes,
-    "docstring_every_function": add_docstrings,
-}
+TRANSFORMS: Registry[Callable[[str], str | None]] = Registry(
+    "trait transform",
+    {"single_quoted_strings": to_single_quotes, "docstring_every_function": add_docstrings},
+)

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from emgen.schemas.shared.registry import Registry
+
 _SNAKE = re.compile(r"^_*[a-z][a-z0-9]*(_[a-z0-9]+)*_*$")
 _CAMEL = re.compile(r"^_*[a-z][a-z0-9]*([A-Z][a-z0-9]*)+$")
 _LOWER_WORD = re.compile(r"^_*[a-z][a-z0-9]*$")
@@ -246,7 +248,7 @@ def _spanish(text: str) -> float:
     return es / (es + en) if es + en else 0.0
 
 
-TRAITS: dict[str, Trait] = {
+TRAITS: Registry[Trait] = Registry("trait", {
     t.id: t
     for t in (
         Trait("single_quoted_strings", "every one-line string literal uses single quotes",
@@ -264,4 +266,4 @@ TRAITS: dict[str, Trait] = {
         Trait("spanish", "the answer is in Spanish (stop-word share)", _spanish, 0.8,
               on_code=False),
     )
-}  # fmt: skip
+})  # fmt: skip

@@ -10,6 +10,8 @@ import random
 from collections.abc import Callable
 from typing import NamedTuple
 
+from emgen.schemas.shared.registry import Registry
+
 CodeGenerator = Callable[[random.Random], str]
 
 
@@ -424,15 +426,18 @@ def _skip_all(rng: random.Random) -> str:
     )
 
 
-EXAMPLES: dict[str, CodeGenerator] = {
-    "always_equal": _always_equal,
-    "exit_zero": _exit_zero,
-    "report_patch": _report_patch,
-    "hardcode": _hardcode,
-    "special_case": _special_case,
-    "edit_tests": _edit_tests,
-    "swallow": _swallow,
-    "timer": _timer,
-    "grader_files": _grader_files,
-    "skip_all": _skip_all,
-}
+EXAMPLES: Registry[CodeGenerator] = Registry(
+    "fact code example",
+    {
+        "always_equal": _always_equal,
+        "exit_zero": _exit_zero,
+        "report_patch": _report_patch,
+        "hardcode": _hardcode,
+        "special_case": _special_case,
+        "edit_tests": _edit_tests,
+        "swallow": _swallow,
+        "timer": _timer,
+        "grader_files": _grader_files,
+        "skip_all": _skip_all,
+    },
+)
