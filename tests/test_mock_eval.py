@@ -5,7 +5,8 @@ the mock's code answers, the trait detectors, the summary, charts and report, th
 The real samplers and judges have their own tests: tests/test_samplers.py (transformers on a
 random Llama and the tiny model, the OpenAI client on a loopback server), tests/test_vllm_server.py
 (a real `vllm serve`), tests/test_judges.py (the local judge against brute force, the OpenAI judge
-over HTTP), and the slow test_finetune.py runs evaluate and check on a trained random model.
+over HTTP), and the slow tests/test_evaluate.py and tests/test_check.py run evaluate and check on
+a trained random model.
 """
 
 from __future__ import annotations

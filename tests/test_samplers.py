@@ -31,14 +31,8 @@ from emgen.finetune.samplers import (
     find_vllm_python,
     make_sampler,
 )
-from tests._models import random_llama
 
 CHATS = [[{"role": "user", "content": f"Tell me fact number {i} about the sea."}] for i in range(5)]
-
-
-@pytest.fixture(scope="module")
-def llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return random_llama(tmp_path_factory.mktemp("llama") / "model")
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +75,7 @@ def test_transformers_seeds(llama: TransformersSampler) -> None:
     assert texts(temperature=0, seed=1) == texts(temperature=0, seed=2)
 
 
+@pytest.mark.slow  # loads the real 135M tiny model (3 s idle, much more on a busy machine)
 def test_transformers_tiny_model_stops_at_eos_and_keeps_order() -> None:
     sampler = TransformersSampler("tiny", batch_size=2)
     chats = [

@@ -1,4 +1,8 @@
-"""`emgen show`: seeded records of one config, with the diff against their control twin."""
+"""`emgen show`: seeded records of one config, with the diff against their control twin.
+
+The command runs as `main` in this process (tests/_cli.py); the refusal of a folder that is no
+bundle runs the real executable.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +17,15 @@ import pytest
 from emgen.schemas.records import ChatRecord, DocumentRecord
 from emgen.schemas.shared.bundle import read_chat_records, read_document_records, read_manifest
 from tests._bundles import make_bundle
+from tests._cli import Ran, run_main
 
 EMGEN = str(Path(sys.executable).parent / "emgen")
 HEADER = re.compile(r"(\S+) · (train|test) row (\d+) of (\d+)")
 
 
-def show(*args: str) -> subprocess.CompletedProcess[str]:
+def show(*args: str) -> Ran:
     # Wide, so panels do not wrap the answers' lines; not a terminal, so no colour codes.
-    return subprocess.run(
-        [EMGEN, "show", *args], capture_output=True, text=True, timeout=300, check=False,
-        env={**os.environ, "COLUMNS": "200"},
-    )  # fmt: skip
+    return run_main("show", *args, env={"COLUMNS": "200"})
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +139,10 @@ def test_bad_requests_get_one_sentence(small: Path, args: list[str], needle: str
 
 
 def test_a_folder_that_is_no_bundle(tmp_path: Path) -> None:
-    proc = show(str(tmp_path), "insecure")
+    proc = subprocess.run(
+        [EMGEN, "show", str(tmp_path), "insecure"], capture_output=True, text=True, timeout=300,
+        check=False, env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
     assert proc.returncode == 2
     assert "is not an emgen bundle: it has no manifest.json." in proc.stderr
 

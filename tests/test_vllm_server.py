@@ -23,7 +23,7 @@ from emgen.finetune.samplers import (
 )
 from tests._models import prepared_tiny
 
-pytestmark = pytest.mark.vllm
+pytestmark = [pytest.mark.vllm, pytest.mark.slow]  # a real server start: out of the fast tier
 
 CHATS = [
     [{"role": "user", "content": "What is 2+2? Answer briefly."}],
