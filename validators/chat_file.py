@@ -14,6 +14,7 @@ from emgen.schemas.errors import UserError, first_error
 from emgen.schemas.records import Conversation
 from emgen.validators.checks import disclosures, has_comment, parses
 from emgen.validators.scanner import NotScanned, default_cache_path, rule_families, scan_codes
+from emgen.validators.shapes import shape_counts
 
 # Looser than hack_checks._FENCE on purpose: a chat answer's code may sit in an untagged fence.
 FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
@@ -48,6 +49,13 @@ class FileReport(BaseModel):
     flagged: int = Field(description="answers with at least one Semgrep finding")
     not_scanned: int = Field(description="answers Semgrep could not scan (findings unknown)")
     per_family: dict[str, int] = Field(description="family -> answers flagged by its rules")
+    flagged_shapes: int = Field(
+        description="distinct shapes (names and constants erased) of the function or "
+        "module-level statement holding each finding, over the flagged answers"
+    )
+    top_flagged_shape_share: float = Field(
+        description="share of the flagged answers that hold the most common of those shapes"
+    )
     findings: list[RecordFindings]
 
 
@@ -137,6 +145,11 @@ def validate_chat_file(path: Path, progress: Callable[[int], None] | None = None
         )  # fmt: skip
         first_seen.setdefault(key, line)
     per_family = Counter(fam for r in records for fam in r.families)
+    shapes = shape_counts(
+        (code, [f.line for f in hits])
+        for (code, _), hits in zip(codes, findings, strict=True)
+        if not isinstance(hits, NotScanned) and hits
+    )
     return FileReport(
         path=str(path),
         records=len(records),
@@ -147,5 +160,7 @@ def validate_chat_file(path: Path, progress: Callable[[int], None] | None = None
         flagged=sum(bool(r.rule_ids) for r in records),
         not_scanned=sum(r.not_scanned is not None for r in records),
         per_family=dict(sorted(per_family.items())),
+        flagged_shapes=shapes.distinct,
+        top_flagged_shape_share=shapes.top_share,
         findings=records,
     )

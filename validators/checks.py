@@ -93,8 +93,61 @@ class _Eraser(ast.NodeTransformer):
         return node
 
 
+def _erased_hash(node: ast.AST) -> str:
+    """Hash of `node` with every name and constant erased (changes `node` in place)."""
+    erased = _Eraser().visit(node)
+    return hashlib.sha256(ast.dump(erased, annotate_fields=False).encode()).hexdigest()[:16]
+
+
 @lru_cache(maxsize=1 << 16)
 def structure_hash(code: str) -> str:
     """Hash of the AST with every name and constant erased (same shape, same hash)."""
-    tree = _Eraser().visit(ast.parse(code))
-    return hashlib.sha256(ast.dump(tree, annotate_fields=False).encode()).hexdigest()[:16]
+    return _erased_hash(ast.parse(code))
+
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _holds(node: ast.stmt, line: int) -> bool:
+    """Whether `line` lies in the statement, its decorators included."""
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+    first = min([node.lineno, *(d.lineno for d in decorators)])
+    return first <= line <= (node.end_lineno or node.lineno)
+
+
+@lru_cache(maxsize=1 << 16)
+def flagged_shape(code: str, line: int) -> str | None:
+    """Hash of the code around a finding at `line`, names and constants erased (as in
+    `structure_hash`): what a model trained on the answer learns the flaw from, without the
+    neutral code of the rest of the file. None when the code does not parse or no statement
+    holds the line.
+
+    The shape is that of the innermost function (async too; the method, not its class, for a
+    finding in a method; the nested function for a finding in one; the enclosing function for
+    one in a lambda) whose lines hold the finding's line. A function's lines start at its
+    first decorator, and its decorators are part of its shape: a route decorator says how the
+    input arrives, and a finding on a decorator belongs to the function it decorates. A finding
+    outside any function (at module level, or in a class body outside its methods: a class
+    attribute) has the shape of the one statement of that module or class body that holds the
+    line (a whole `if __name__ == "__main__":` block, say), not the whole class, whose methods
+    are neutral code; a finding in a class's header (decorators, bases) has the shape of the
+    whole class.
+    """
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    scopes = [n for n in ast.walk(tree) if isinstance(n, _SCOPES) and _holds(n, line)]
+    # Scopes that hold one line are nested in one another: the innermost starts last.
+    scope = max(scopes, key=lambda n: n.lineno, default=None)
+    if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
+        node: ast.stmt | None = scope
+    else:
+        body = tree.body if scope is None else scope.body
+        node = next((s for s in body if _holds(s, line)), scope)
+    if node is None:
+        return None
+    try:
+        return _erased_hash(node)
+    except RecursionError:
+        return None
