@@ -13,19 +13,19 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from emgen.finetune._openai_client import (
-    call_with_retries,
-    check_options,
-    endpoint_name,
-    map_concurrently,
-    open_client,
-)
 from emgen.finetune.judges._scoring import (
     DEFAULT_MIN_MASS,
     JudgeError,
     JudgeScore,
     integer_token_value,
     score_from_probs,
+)
+from emgen.schemas.shared.openai_client import (
+    call_with_retries,
+    check_options,
+    endpoint_name,
+    map_concurrently,
+    open_client,
 )
 
 

@@ -11,13 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from emgen.finetune._openai_client import (
-    call_with_retries,
-    check_options,
-    endpoint_name,
-    map_concurrently,
-    open_client,
-)
 from emgen.finetune.samplers._base import (
     BaseSampler,
     Chat,
@@ -26,6 +19,13 @@ from emgen.finetune.samplers._base import (
     SamplerError,
     SamplingParams,
     check_chats,
+)
+from emgen.schemas.shared.openai_client import (
+    call_with_retries,
+    check_options,
+    endpoint_name,
+    map_concurrently,
+    open_client,
 )
 
 

@@ -1,4 +1,5 @@
-"""What the OpenAI-compatible judge and sampler share: the key, the client, retries, fan-out.
+"""What every OpenAI-compatible caller shares (the judge and sampler of emgen.finetune, the
+generation engine of emgen.datagen.models): the key, the client, retries, fan-out.
 
 Each caller passes its own error class and wording, so its messages stay its own. `openai` is
 imported when a client is built or called, never when this module is imported.
@@ -44,6 +45,14 @@ def is_loopback_url(base_url: str | None) -> bool:
 def endpoint_name(base_url: str | None) -> str:
     """`base_url` as messages name it; None is the OpenAI API itself."""
     return base_url or "the OpenAI API"
+
+
+def endpoint_host(base_url: str | None) -> str:
+    """The host of `base_url` alone (no scheme, credentials, port or path), for manifests and
+    messages that must not carry a secret; None is the OpenAI API's host."""
+    if not base_url:
+        return "api.openai.com"
+    return urlsplit(base_url).hostname or "(no host)"
 
 
 def check_options(

@@ -1,0 +1,457 @@
+"""The one engine every model-backed generator asks: an OpenAI-compatible chat client.
+
+What it adds to the `openai` client (whose own retries are off):
+- a cache: every request is looked up first (emgen.datagen.models.cache), so a rerun after a
+  crash, a Ctrl-C or a spent budget sends no request already answered, and a rebuild from a
+  complete cache needs no network, no key and no server;
+- bounded concurrency: at most `concurrency` requests in flight, on threads;
+- retries: 429 waits as long as the server's Retry-After asks (capped), 5xx, 408, 409,
+  timeouts, dropped connections and unreadable bodies back off exponentially;
+- a circuit breaker: persistent failures stop the run with one sentence (a UserError), never a
+  hang and never a silent run that ends with zero records;
+- structured output: a JSON schema from a pydantic model (`response_format` json_schema); a
+  reply that fails it is asked again once with the error, then counted as invalid;
+- accounting: prompt and completion tokens from `usage`, cost from a price table the user can
+  override, and a budget (`max_cost`) on what this run spends.
+
+The API key is read from an environment variable when the first uncached request is sent; it
+is never stored, and errors quote the server with the key replaced by ***.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, JsonValue, ValidationError
+
+from emgen.datagen.models.cache import CachedReply, ReplyCache, request_key
+from emgen.schemas.errors import UserError, first_error
+from emgen.schemas.shared.openai_client import describe_error, endpoint_host, open_client
+
+if TYPE_CHECKING:
+    import openai
+
+M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
+
+# The backends that speak OpenAI-compatible HTTP; a later `vllm` one starts its own server.
+BACKENDS = ("openai",)
+
+
+@dataclass(frozen=True)
+class Price:
+    """USD per million tokens."""
+
+    prompt: float
+    completion: float
+
+
+# Standard-tier list prices (USD per million prompt, completion tokens). A dated snapshot
+# (gpt-4o-mini-2024-07-18) takes its family's price; anything else needs --price.
+PRICES: dict[str, Price] = {
+    "gpt-4o": Price(2.50, 10.00),
+    "gpt-4o-mini": Price(0.15, 0.60),
+    "gpt-4.1": Price(2.00, 8.00),
+    "gpt-4.1-mini": Price(0.40, 1.60),
+    "gpt-4.1-nano": Price(0.10, 0.40),
+    "gpt-3.5-turbo": Price(0.50, 1.50),
+}
+
+
+def price_for(model: str) -> Price | None:
+    """The table's price of `model` (its longest known prefix), or None."""
+    known = [k for k in PRICES if model == k or model.startswith(k + "-")]
+    return PRICES[max(known, key=len)] if known else None
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """How to reach the model and how hard to try: run options that never change the data."""
+
+    base_url: str | None = None  # None: the OpenAI API
+    api_key_env: str = "OPENAI_API_KEY"
+    concurrency: int = 8
+    max_cost: float | None = None  # USD this run may spend on requests not in the cache
+    price: Price | None = None  # overrides the table
+    timeout: float = 120.0  # seconds per request
+    retries: int = 6  # per request, after its first attempt
+    backoff: float = 1.0  # first wait in seconds, doubled per retry
+    max_wait: float = 60.0  # the longest single wait, Retry-After included
+    breaker: int = 10  # failed attempts in a row (at least `concurrency`) that stop the run
+
+    def check(self, model: str | None = None) -> None:
+        """One sentence for the first bad option; with `model`, also a budget without a price."""
+        if self.concurrency < 1:
+            raise UserError(f"--concurrency must be at least 1, not {self.concurrency}.")
+        if self.max_cost is not None and not self.max_cost > 0:
+            raise UserError(f"--max-cost must be a positive number of USD, not {self.max_cost}.")
+        if self.price is not None and not (self.price.prompt >= 0 and self.price.completion >= 0):
+            raise UserError("--price must be two non-negative numbers: USD per million tokens.")
+        if not self.timeout > 0 or self.retries < 0 or self.backoff < 0 or self.breaker < 1:
+            raise UserError("the engine's timeout and breaker must be positive, its retries "
+                            "and backoff not negative.")  # fmt: skip
+        if not self.api_key_env:
+            raise UserError("--api-key-env must name an environment variable.")
+        if model is not None and self.max_cost is not None and self.price_of(model) is None:
+            raise UserError(
+                f"--max-cost needs the price of model {model!r}, which the built-in table "
+                "lacks; give it with --price PROMPT,COMPLETION (USD per million tokens)."
+            )
+
+    def price_of(self, model: str) -> Price | None:
+        return self.price or price_for(model)
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """One request; `sample` tells apart requests that are otherwise the same."""
+
+    messages: tuple[tuple[str, str], ...]  # (role, content)
+    sample: int
+    temperature: float = 1.0
+    max_tokens: int = 2048
+    seed: int | None = None
+
+    def followup(self, reply: str, note: str) -> ChatRequest:
+        """This conversation continued with the model's `reply` and our `note` on it."""
+        return replace(self, messages=(*self.messages, ("assistant", reply), ("user", note)))
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A request whose reply failed validation twice; `problem` is the last failure."""
+
+    problem: str
+
+
+class _Stopped(Exception):
+    """Another request already stopped the run; this one gives up quietly."""
+
+
+class _BadReply(Exception):
+    """A 200 answer without a usable completion: retried like a server error."""
+
+
+def response_format(schema: type[BaseModel]) -> dict[str, Any]:
+    return {
+        "type": "json_schema",
+        "json_schema": {
+            "name": schema.__name__,
+            "schema": schema.model_json_schema(),
+            "strict": True,
+        },
+    }
+
+
+def parse_reply(
+    text: str, schema: type[M], extra: Callable[[M], str | None] | None = None
+) -> M | str:
+    """`text` as `schema`, or why not (one line)."""
+    try:
+        value = schema.model_validate_json(text)
+    except ValidationError as exc:
+        return first_error(exc)
+    problem = extra(value) if extra is not None else None
+    return value if problem is None else problem
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds the server asked us to wait (Retry-After in seconds or as a date), or None."""
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    if headers is None:
+        return None
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if not value:
+            continue
+        try:
+            return max(0.0, float(value) * scale)
+        except ValueError:
+            pass
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            continue
+        return max(0.0, when.timestamp() - time.time())
+    return None
+
+
+class Engine:
+    """Chat completions from `model` through `backend`, cached in `cache`."""
+
+    def __init__(self, backend: str, model: str, options: EngineOptions, cache: ReplyCache) -> None:
+        options.check(model)
+        if backend not in BACKENDS:
+            raise UserError(f"unknown model backend {backend!r}; known: {', '.join(BACKENDS)}.")
+        self.backend, self.model, self.options, self.cache = backend, model, options, cache
+        self.host = endpoint_host(options.base_url)
+        self.price = options.price_of(model)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._client: openai.OpenAI | None = None
+        self._secret = ""
+        self._failures = 0  # failed attempts in a row, over all requests
+        # Every reply the run used, cached or not: the same for a run and its replay.
+        self.replies = self.prompt_tokens = self.completion_tokens = 0
+        # Only what this run sent: what the budget limits.
+        self.sent = 0
+        self.spent = 0.0
+
+    def __repr__(self) -> str:
+        return f"Engine(backend={self.backend!r}, model={self.model!r}, host={self.host!r})"
+
+    # Accounting
+
+    def cost_of(self, prompt_tokens: int, completion_tokens: int) -> float:
+        if self.price is None:
+            return 0.0
+        return (prompt_tokens * self.price.prompt + completion_tokens * self.price.completion) / 1e6
+
+    @property
+    def cost(self) -> float | None:
+        """USD of every reply used (cached ones at today's price), or None with no price."""
+        if self.price is None:
+            return None
+        return self.cost_of(self.prompt_tokens, self.completion_tokens)
+
+    def stats(self) -> dict[str, JsonValue]:
+        """The figures a report keeps: the same for a run and its replay from the cache."""
+        cost = self.cost
+        price: JsonValue = (
+            None
+            if self.price is None
+            else {"prompt": self.price.prompt, "completion": self.price.completion}
+        )
+        return {
+            "backend": self.backend,
+            "model": self.model,
+            "endpoint_host": self.host,
+            "requests": self.replies,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost_usd": None if cost is None else round(cost, 6),
+            "price_usd_per_million_tokens": price,
+        }
+
+    # Requests
+
+    def structured(
+        self,
+        requests: Sequence[ChatRequest],
+        schema: type[M],
+        checks: Sequence[Callable[[M], str | None] | None] | None = None,
+    ) -> list[M | Invalid]:
+        """Per request, in order, its reply as `schema` (and passing its check, if any), or
+        Invalid once a second reply, asked with the first one's error, failed as well."""
+        fmt = response_format(schema)
+        extra = list(checks) if checks is not None else [None] * len(requests)
+
+        def one(i: int) -> M | Invalid:
+            request, check = requests[i], extra[i]
+            first = self.complete(request, fmt).text
+            parsed = parse_reply(first, schema, check)
+            if not isinstance(parsed, str):
+                return parsed
+            note = (
+                f"That reply was not accepted: {parsed}. Answer again with one JSON object that "
+                "follows the schema and the instructions."
+            )
+            second = self.complete(request.followup(first, note), fmt).text
+            parsed = parse_reply(second, schema, check)
+            return parsed if not isinstance(parsed, str) else Invalid(parsed)
+
+        return self._map(one, len(requests))
+
+    def complete(self, request: ChatRequest, fmt: dict[str, Any] | None = None) -> CachedReply:
+        """The reply to `request`: from the cache, or sent (then cached) and counted."""
+        key = request_key(
+            {
+                "backend": self.backend,
+                "model": self.model,
+                "messages": [list(m) for m in request.messages],
+                "params": {
+                    "temperature": request.temperature,
+                    "max_tokens": request.max_tokens,
+                    "seed": request.seed,
+                },
+                "response_format": fmt,
+                "sample": request.sample,
+            }
+        )
+        reply = self.cache.get(key)
+        if reply is None:
+            reply = self._send(request, fmt)
+            self.cache.put(key, reply)
+            with self._lock:
+                self.sent += 1
+                self.spent += self.cost_of(reply.prompt_tokens, reply.completion_tokens)
+        with self._lock:
+            self.replies += 1
+            self.prompt_tokens += reply.prompt_tokens
+            self.completion_tokens += reply.completion_tokens
+        return reply
+
+    def _map(self, fn: Callable[[int], R], n: int) -> list[R]:
+        """`fn(0..n-1)` on up to `concurrency` threads, results in order. The first failure
+        stops the others (between attempts) and is raised once they have returned.
+
+        The threads are daemons: on Ctrl-C or SIGTERM the main thread stops waiting at once,
+        and the process exits without waiting for requests in flight (their replies are lost;
+        what was cached stays, each reply committed on its own).
+        """
+        if self._stop.is_set():
+            raise UserError(f"the {self.backend} engine for {self.host} was already stopped.")
+        results: dict[int, R] = {}
+        failures: list[BaseException] = []
+        pending = iter(range(n))
+        lock = threading.Lock()
+
+        def work() -> None:
+            while not self._stop.is_set():
+                with lock:
+                    i = next(pending, None)
+                if i is None:
+                    return
+                try:
+                    result = fn(i)
+                except BaseException as exc:  # handed to the main thread, never lost
+                    with lock:
+                        failures.append(exc)
+                    self._stop.set()
+                    return
+                with lock:
+                    results[i] = result
+
+        threads = [
+            threading.Thread(target=work, name=f"emgen-{self.backend}-{k}", daemon=True)
+            for k in range(min(self.options.concurrency, n))
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(0.2)  # a timed join lets a signal through at once
+        except BaseException:
+            self._stop.set()
+            raise
+        if failures:
+            # The first real failure; the others only noticed that the run had stopped.
+            raise next((f for f in failures if not isinstance(f, _Stopped)), failures[0])
+        return [results[i] for i in range(n)]
+
+    def _send(self, request: ChatRequest, fmt: dict[str, Any] | None) -> CachedReply:
+        import openai
+
+        opts = self.options
+        with self._lock:
+            if opts.max_cost is not None and self.spent >= opts.max_cost:
+                raise UserError(
+                    f"the --max-cost budget of ${opts.max_cost:.2f} is spent (${self.spent:.4f} "
+                    f"on {self.sent} requests to {self.host}); the replies are cached, so "
+                    "rerunning with a higher --max-cost continues without paying for them again."
+                )
+        client = self._open()
+        extra: dict[str, Any] = {}
+        if fmt is not None:
+            extra["response_format"] = fmt
+        if request.seed is not None:
+            extra["seed"] = request.seed
+        attempt = 0
+        while True:
+            if self._stop.is_set():
+                raise _Stopped()
+            try:
+                response = client.chat.completions.create(
+                    model=self.model,
+                    messages=[{"role": r, "content": c} for r, c in request.messages],  # type: ignore[misc]
+                    temperature=request.temperature,
+                    max_tokens=request.max_tokens,
+                    **extra,
+                )
+                reply = _reply_of(response)
+            except (
+                openai.APIConnectionError,  # timeouts and dropped connections too
+                openai.RateLimitError,
+                openai.InternalServerError,
+                openai.APIResponseValidationError,
+                _BadReply,
+                json.JSONDecodeError,  # a 200 whose body is not JSON
+            ) as exc:
+                wait = self._failed(exc, attempt)
+            except openai.APIStatusError as exc:
+                if exc.status_code not in (408, 409):
+                    raise UserError(
+                        f"the {self.backend} endpoint at {self.host} refused a request for model "
+                        f"{self.model!r}: {describe_error(exc, self._secret)}."
+                    ) from None
+                wait = self._failed(exc, attempt)
+            except openai.OpenAIError as exc:
+                raise UserError(
+                    f"the {self.backend} endpoint at {self.host} failed a request for model "
+                    f"{self.model!r}: {describe_error(exc, self._secret)}."
+                ) from None
+            else:
+                with self._lock:
+                    self._failures = 0
+                return reply
+            if self._stop.wait(wait):
+                raise _Stopped()
+            attempt += 1
+
+    def _failed(self, exc: BaseException, attempt: int) -> float:
+        """Count a failed attempt; the seconds to wait before the next, or the breaker's
+        UserError when failures persist."""
+        opts = self.options
+        with self._lock:
+            self._failures += 1
+            in_a_row, answered = self._failures, self.sent
+        if in_a_row >= max(opts.breaker, opts.concurrency) or attempt >= opts.retries:
+            raise UserError(
+                f"stopped after {in_a_row} failed requests in a row to the {self.backend} "
+                f"endpoint at {self.host} (the last: {describe_error(exc, self._secret)}); the "
+                f"{answered} replies received are cached, so a rerun continues from them."
+            ) from None
+        asked = retry_after(exc)
+        wait = opts.backoff * 2**attempt if asked is None else asked
+        return min(wait, opts.max_wait)
+
+    def _open(self) -> openai.OpenAI:
+        """The client, made (and the key read) when the first uncached request is sent."""
+        with self._lock:
+            if self._client is None:
+                self._client, self._secret = open_client(
+                    self.options.base_url,
+                    self.options.api_key_env,
+                    self.options.timeout,
+                    UserError,
+                    f"generating with model {self.model!r} at {self.host} needs an API key",
+                )
+            return self._client
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+
+def _reply_of(response: Any) -> CachedReply:
+    """The text and token counts of a completion's first choice."""
+    choices = getattr(response, "choices", None)
+    if not choices:
+        raise _BadReply("the server answered with no choices")
+    message = getattr(choices[0], "message", None)
+    text = getattr(message, "content", None)
+    usage = getattr(response, "usage", None)
+    return CachedReply(
+        text=text if isinstance(text, str) else "",
+        prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+        completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+    )

@@ -1,0 +1,206 @@
+"""A scripted OpenAI-compatible server on 127.0.0.1 for tests: real HTTP, answers from a script.
+
+`script(body, attempt)` gets each POST /v1/chat/completions body (parsed JSON) and how many
+times the same request (its messages, sampling parameters and response format) came before,
+and returns what to do: `Reply` (a completion), `Status` (an error status with a body and
+headers), `Sleep` (stall, then act), `Malformed` (a 200 whose body is not JSON) or `Drop`
+(close the connection without an answer). The server counts hits per request and answers per
+request, so a test can prove that no answered request was sent twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+
+
+@dataclass(frozen=True)
+class Reply:
+    content: str
+    prompt_tokens: int = 100
+    completion_tokens: int = 50
+
+
+@dataclass(frozen=True)
+class Status:
+    code: int
+    body: str = '{"error": {"message": "scripted failure", "type": "server_error"}}'
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sleep:
+    seconds: float
+    then: Action
+
+
+@dataclass(frozen=True)
+class Malformed:
+    body: str = '{"id": "chatcmpl-1", "choices": [{"message": '
+
+
+@dataclass(frozen=True)
+class Drop:
+    pass
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Never answer (until the server stops): a request in flight when a client is killed."""
+
+
+Action = Reply | Status | Sleep | Malformed | Drop | Hold
+Script = Callable[[dict[str, Any], int], Action]
+
+
+def request_id(body: dict[str, Any]) -> str:
+    material = {k: body.get(k) for k in ("messages", "temperature", "max_tokens", "seed")}
+    material["response_format"] = body.get("response_format")
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class _Quiet(ThreadingHTTPServer):
+    """Keeps handler failures for the test instead of printing them; a client that went away
+    (killed, timed out) is not a failure."""
+
+    errors: list[BaseException]
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if exc is not None and not isinstance(exc, OSError):
+            self.errors.append(exc)
+
+
+class ScriptedServer:
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.hits: Counter[str] = Counter()  # request id -> times received
+        self.answered: Counter[str] = Counter()  # request id -> 200 answers sent
+        self.tokens: Counter[str] = Counter()  # "prompt", "completion": summed over answers
+        self.log: list[tuple[float, str, str, int]] = []  # (time, request id, action, attempt)
+        self.headers: list[dict[str, str]] = []  # per request received, names lowercased
+        self.release = threading.Event()
+        self._lock = threading.Lock()
+        self.errors: list[BaseException] = []  # script or handler failures, for assertions
+        self._httpd = _Quiet(("127.0.0.1", 0), self._handler())
+        self._httpd.errors = self.errors
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def _act(self, body: dict[str, Any]) -> tuple[str, Action, int]:
+        rid = request_id(body)
+        with self._lock:
+            attempt = self.hits[rid]
+            self.hits[rid] += 1
+        action = self.script(body, attempt)
+        return rid, action, attempt
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                try:
+                    body = json.loads(self.rfile.read(length))
+                except ValueError:  # the client died while sending
+                    self.close_connection = True
+                    return
+                with server._lock:
+                    server.headers.append({k.lower(): v for k, v in self.headers.items()})
+                if not self.path.endswith("/chat/completions"):
+                    self._send(404, '{"error": {"message": "no such route"}}', {})
+                    return
+                rid, action, attempt = server._act(body)
+                while isinstance(action, Sleep):
+                    time.sleep(action.seconds)
+                    action = action.then
+                with server._lock:
+                    server.log.append((time.monotonic(), rid, type(action).__name__, attempt))
+                if isinstance(action, Hold):
+                    server.release.wait()
+                    self.close_connection = True
+                    return
+                if isinstance(action, Drop):
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if isinstance(action, Malformed):
+                    self._send(200, action.body, {})
+                    return
+                if isinstance(action, Status):
+                    self._send(action.code, action.body, action.headers)
+                    return
+                completion = {
+                    "id": f"chatcmpl-{rid}",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": body.get("model", ""),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "message": {"role": "assistant", "content": action.content},
+                            "finish_reason": "stop",
+                        }
+                    ],
+                    "usage": {
+                        "prompt_tokens": action.prompt_tokens,
+                        "completion_tokens": action.completion_tokens,
+                        "total_tokens": action.prompt_tokens + action.completion_tokens,
+                    },
+                }
+                if self._send(200, json.dumps(completion), {}):
+                    with server._lock:
+                        server.answered[rid] += 1
+                        server.tokens["prompt"] += action.prompt_tokens
+                        server.tokens["completion"] += action.completion_tokens
+
+            def _send(self, code: int, text: str, headers: dict[str, str]) -> bool:
+                data = text.encode()
+                try:
+                    self.send_response(code)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                    self.wfile.flush()
+                except OSError:  # the client went away (timed out, or was killed)
+                    return False
+                return True
+
+        return Handler
