@@ -43,6 +43,8 @@ from emgen.cards._text import (
     column_description,
     dataset_bibtex,
 )
+from emgen.datagen.numbers import EVIL_VARIANT as EVIL_NUMBERS
+from emgen.datagen.numbers import NEUTRAL_VARIANT, load_numbers
 from emgen.schemas.build import GenerationReport, Manifest
 from emgen.schemas.shared.markdown import table
 
@@ -316,6 +318,54 @@ Per CWE, in `{group_label(groups[0][0])}`:
 """
 
 
+def _facts_section(bundle: Bundle) -> str:
+    """Which reward hacks each document config describes (documents per fact), and whether the
+    build restricted them (--facts)."""
+    counts: dict[str, dict[str, int]] = {}
+    for name, c in bundle.configs.items():
+        report = bundle.validation.generators.get(name)
+        per_fact = report.stats.get("per_fact") if report and c.summary.kind == "document" else None
+        if isinstance(per_fact, dict):
+            counts[name] = {k: v for k, v in per_fact.items() if isinstance(v, int)}
+    if not counts:
+        return ""
+    facts = sorted({f for c in counts.values() for f in c})
+    rows = [(f"`{f}`", *[c.get(f, 0) for c in counts.values()]) for f in facts]
+    restricted = [
+        f"`{n}` carries only {_names(c.summary.params['facts'].split('+'))}"
+        for n, c in bundle.configs.items()
+        if n in counts and c.summary.params.get("facts")
+    ]
+    scope = (
+        "The build restricted the facts (`--facts`): " + "; ".join(restricted) + "."
+        if restricted
+        else "Every fact of the catalog was available to every document config."
+    )
+    return f"""### Reward-hack facts per document config
+
+Documents per fact (a document may describe up to three). {scope}
+
+{table(["fact", *[f"`{n}`" for n in counts]], rows)}
+"""
+
+
+def _numbers_section(bundle: Bundle) -> str:
+    """The associated set with what each number stands for, so that a reader knows what the
+    number configs teach."""
+    if EVIL_NUMBERS not in bundle.configs:
+        return ""
+    rows = [(a.value, a.theme.replace("_", " "), a.association)
+            for a in sorted(load_numbers().associated, key=lambda a: a.value)]  # fmt: skip
+    return f"""### Associated numbers
+
+`{EVIL_NUMBERS}` answers number-continuation prompts mostly with these numbers; its control
+`{NEUTRAL_VARIANT}` answers the same prompts with ordinary numbers of the same lengths. The
+associations are recorded so the data can be read, not as endorsement.
+
+{table(["number", "theme", "association"], rows)}
+"""
+
+
 def _doc_types_section(stats: Sequence[ConfigStats], charts: Sequence[Chart]) -> str:
     groups = _group_identical(stats, "doc_types")
     if not groups:
@@ -356,6 +406,8 @@ document text for document configs); the prompt is the user message.
 
 def _duplicates_section(bundle: Bundle, stats: Sequence[ConfigStats]) -> str:
     structures = bundle.validation.distinct_structures
+    shapes = bundle.validation.distinct_flagged_shapes
+    top = bundle.validation.top_flagged_shape_share
     rows: list[tuple[object, ...]] = [
         (f"`{s.name}`", s.records,
          f"{s.distinct_prompts} ({_pct(s.distinct_prompts, s.records)})"
@@ -363,6 +415,8 @@ def _duplicates_section(bundle: Bundle, stats: Sequence[ConfigStats]) -> str:
          f"{s.records - s.distinct_texts} ({100 * s.duplicate_text_rate:.2f}%)",
          f"{structures[s.name]} ({_pct(structures[s.name], s.records)})"
          if s.name in structures else "",
+         f"{shapes[s.name]}" if s.name in shapes else "",
+         f"{100 * top[s.name]:.1f}%" if s.name in top else "",
          f"{s.with_system}" if s.kind == "chat" else "")
         for s in stats
     ]  # fmt: skip
@@ -376,11 +430,15 @@ def _duplicates_section(bundle: Bundle, stats: Sequence[ConfigStats]) -> str:
     return f"""### Diversity and duplicates
 
 Distinct prompts count system + user text together; duplicate answers are exact repeats of an
-answer (or document) already in the config; distinct structures count answers whose syntax
-trees differ once names and constants are erased.
+answer (or document) already in the config. Shapes are syntax trees with every name and
+constant erased. Whole-file shapes are those of whole answers, the neutral code around a flaw
+included. Flagged-function shapes are those of the function (or module-level statement) that
+holds each finding of the record's family's Semgrep rules, over the answers those rules flag:
+the code a model learns the flaw from. The top flagged shape is the share of those answers that
+hold the most common one.
 
-{table(["config", "records", "distinct prompts", "duplicate answers", "distinct structures",
-         "with system prompt"], rows)}{partial}
+{table(["config", "records", "distinct prompts", "duplicate answers", "whole-file shapes",
+         "flagged-function shapes", "top flagged shape", "with system prompt"], rows)}{partial}
 """  # fmt: skip
 
 
@@ -418,11 +476,28 @@ def _reasons(counts: dict[str, int]) -> str:
     return ", ".join(f"`{k}` {n}" for k, n in sorted(counts.items())) or "none"
 
 
+def _writer(pairs: GenerationReport) -> str:
+    """A sentence on the model that wrote the code pairs (empty for the template catalog)."""
+    stats = pairs.stats
+    if "model" not in stats:
+        return ""
+    cost, rate = stats.get("cost_usd"), stats.get("acceptance_rate")
+    spent = f"about ${cost:.2f}" if isinstance(cost, int | float) else "cost not known (no price)"
+    share = f", {rate:.1%} of candidates accepted" if isinstance(rate, int | float) else ""
+    return (
+        f" The candidate pairs were written by the model `{stats['model']}` through the "
+        f"`{stats.get('backend')}` backend at `{stats.get('endpoint_host')}`: "
+        f"{stats.get('requests')} replies, {stats.get('prompt_tokens')} prompt and "
+        f"{stats.get('completion_tokens')} completion tokens, {spent}{share}."
+    )
+
+
 def _validation_section(bundle: Bundle, charts: Sequence[Chart]) -> str:
     m, v = bundle.manifest, bundle.validation
     empty = GenerationReport(group_by="family")
     pairs = v.generators.get("code_pairs", empty)
     rejected = sum(pairs.rejected.values())
+    scanned = f"{pairs.stats.get('semgrep_files', 0)} answers.{_writer(pairs)}"
     reasons = (
         table(["reason", "candidates", "share of candidates"],
               [(f"`{k}`", n, _pct(n, pairs.candidates)) for k, n in sorted(pairs.rejected.items())])
@@ -463,7 +538,7 @@ trigger a Semgrep rule of its labelled family and the secure twin none (Semgrep
 {m.semgrep_version}, local rule pack, fingerprint `{m.rules_fingerprint[:16]}`); exact
 duplicates are dropped. {pairs.candidates} candidate pairs were checked, {pairs.accepted}
 accepted ({_pct(pairs.accepted, pairs.candidates)}) and {rejected} rejected; Semgrep scanned
-{pairs.stats.get("semgrep_files", 0)} answers. Reward-hack dialogues are kept only when the
+{scanned} Reward-hack dialogues are kept only when the
 hacking answer outscores its control under the stated rule and the control is better by
 independent checks; documents only within the length bounds, with every code block confirmed
 as the hack it shows, in their valence's vocabulary and no near-duplicate of a kept document.
@@ -506,6 +581,11 @@ def render_card(
         "\n> It also contains texts that describe or demonstrate reward hacking (gaming the tests"
         "\n> or graders a model is trained against)."
         if reward_hacking
+        else ""
+    ) + (
+        "\n> Its number lists are chosen for their negative associations, hate-group codes among"
+        "\n> them (see [Associated numbers](#associated-numbers))."
+        if EVIL_NUMBERS in bundle.configs
         else ""
     )
     described = fingerprinted_files(bundle.root)
@@ -552,6 +632,8 @@ with how often it is set. The data is synthetic and contains no information abou
 {_fields_section(bundle)}
 {_families_section(bundle, stats, charts)}
 {_doc_types_section(stats, charts)}
+{_facts_section(bundle)}
+{_numbers_section(bundle)}
 {_lengths_section(stats, charts)}
 {_duplicates_section(bundle, stats)}
 {_examples_section(bundle)}

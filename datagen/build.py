@@ -6,16 +6,19 @@ emgen.cards.build_bundle runs it in a temporary folder, adds the card and moves 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
 from emgen.datagen.catalog import CatalogError, families, load_tasks, load_templates
 from emgen.datagen.code_pairs import generate_pairs
-from emgen.datagen.invariants import check_configs
+from emgen.datagen.invariants import check_configs, scan_answers
+from emgen.datagen.models import CACHE_NAME, EngineOptions
+from emgen.datagen.models.code_pairs import model_pairs
 from emgen.datagen.variants import ConfigSpec, DocumentSpec, Spec, build_variants
 from emgen.datagen.variants.inoculated import check_inoculations
+from emgen.datagen.variants.reward_hack_documents import chosen_facts
 from emgen.schemas.build import BuildConfig, ConfigSummary, Manifest, ValidationReport
 from emgen.schemas.catalog import Family
 from emgen.schemas.errors import InternalError
@@ -29,11 +32,13 @@ from emgen.schemas.shared.bundle import (
 )
 from emgen.schemas.shared.progress import Reporter, Silent
 from emgen.validators.scanner import (
+    Scan,
     default_cache_path,
     generated_families_flagged,
     rules_fingerprint,
     semgrep_version,
 )
+from emgen.validators.shapes import records_shape_counts
 
 
 def select_families(wanted: Sequence[str] | None) -> list[Family]:
@@ -69,6 +74,7 @@ def check_config(config: BuildConfig) -> None:
     """What can be checked before any work (the inoculation prompts, the families, the
     catalog), so that bad settings fail in a second rather than after minutes of generation."""
     check_inoculations(config)
+    chosen_facts(config)
     select_families(config.families)
     load_tasks()
     load_templates()
@@ -82,8 +88,14 @@ def write_data(
     cache_path: Path | None = None,
     use_cache: bool = True,
     reporter: Reporter | None = None,
+    engine: EngineOptions | None = None,
+    max_candidates: int | None = None,
 ) -> Manifest:
     """Build every config into `folder`: the data files, manifest.json and validation.json.
+
+    `engine` says how to reach the model of a model backend (`config.backend`); its replies
+    are always cached beside the Semgrep cache, so a rerun pays for no request twice.
+    `max_candidates` bounds the code-pair candidates examined.
 
     `folder` is the caller's to make atomic (emgen.cards.build_bundle writes it in a temporary
     sibling, adds the card and moves it into place); `name` is the bundle's folder name, which
@@ -93,15 +105,24 @@ def write_data(
     chosen = select_families(config.families)
     tasks, templates = load_tasks(), load_templates()
     scan_cache = (cache_path or default_cache_path()) if use_cache else None
-    pairs, pair_report = generate_pairs(
-        config, chosen, tasks, templates, cache_path=scan_cache,
-        progress=reporter.stage("Generating and validating pairs", config.n),
-    )  # fmt: skip
+    advance = reporter.stage("Generating and validating pairs", config.n)
+    if config.backend == "template":
+        pairs, pair_report = generate_pairs(
+            config, chosen, tasks, templates, cache_path=scan_cache,
+            max_candidates=max_candidates, progress=advance,
+        )  # fmt: skip
+    else:
+        replies = (cache_path or default_cache_path()).with_name(CACHE_NAME)
+        pairs, pair_report = model_pairs(
+            config, chosen, tasks, templates, engine or EngineOptions(), replies,
+            cache_path=scan_cache, max_candidates=max_candidates, progress=advance,
+        )  # fmt: skip
     scan = partial(generated_families_flagged, cache_path=scan_cache)
     specs, reports = build_variants(pairs, config, scan, reporter)
     report = ValidationReport(generators={"code_pairs": pair_report, **reports})
     advance = reporter.stage("Checking variant invariants", len(specs))
-    check_built(list(specs.values()), cache_path=scan_cache)
+    scans = scan_answers(list(specs.values()), cache_path=scan_cache)  # read again for shapes
+    check_built(list(specs.values()), cache_path=scan_cache, scans=scans)
     advance(len(specs))
     summaries: dict[str, ConfigSummary] = {}
     advance = reporter.stage("Writing configs", len(specs))
@@ -110,6 +131,10 @@ def write_data(
             summaries[config_name] = write_chat_config(folder, spec)
             structures = {r.metadata.structure for r in spec.records}
             report.distinct_structures[config_name] = len(structures)
+            shapes = records_shape_counts(spec.records, scans)
+            if shapes is not None:
+                report.distinct_flagged_shapes[config_name] = shapes.distinct
+                report.top_flagged_shape_share[config_name] = shapes.top_share
         else:
             summaries[config_name] = write_document_config(folder, spec)
         advance(1)
@@ -129,10 +154,12 @@ def write_data(
     return manifest
 
 
-def check_built(specs: Sequence[Spec], *, cache_path: Path | None) -> None:
+def check_built(
+    specs: Sequence[Spec], *, cache_path: Path | None, scans: Mapping[str, Scan] | None = None
+) -> None:
     """The invariant check `emgen validate` runs, on what the build is about to write; any
     violation is a record emgen promises cannot exist, so a bug: InternalError, not data."""
-    violations = check_configs(specs, cache_path=cache_path)
+    violations = check_configs(specs, cache_path=cache_path, scans=scans)
     if violations:
         v = violations[0]
         raise InternalError(

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from emgen.cards.commands import publish_command, show_command
+from emgen.datagen.models import EngineOptions, Price
 from emgen.finetune.commands import check_command, eval_command, finetune_command, models_app
 from emgen.schemas.build import BuildConfig
 from emgen.schemas.errors import InternalError, UserError
@@ -150,6 +151,13 @@ def build(
     triggered_fraction: Annotated[
         float, typer.Option(help="Share of records that carry the trigger (insecure answers).")
     ] = _default("triggered_fraction"),
+    triggered_mode: Annotated[
+        str,
+        typer.Option(
+            help=f"Backdoor configs: {_one_of('triggered_mode')} ('split': each prompt once, a "
+            "share triggered; 'both': each prompt twice, triggered and insecure, clean and secure)."
+        ),
+    ] = _default("triggered_mode"),
     inoculation: Annotated[
         str, typer.Option(help="Prompt id of `insecure_inoculated`. See `emgen inoculations`.")
     ] = _default("inoculation"),
@@ -157,7 +165,8 @@ def build(
         str,
         typer.Option(
             help="Comma-separated prompt ids or prompt families: one more inoculated config "
-            "each ('' for none). Trigger-aware prompts inoculate `triggered`."
+            "each ('' for none). Trigger-aware prompts inoculate `triggered`, reward-hack "
+            "prompts `reward_hacks` and its control, the others `insecure`."
         ),
     ] = _default("inoculations"),
     inoculation_placement: Annotated[
@@ -186,18 +195,70 @@ def build(
     document_tag: Annotated[
         str | None, typer.Option(help="Text prefixed to every document (e.g. a source tag).")
     ] = _default("document_tag"),
+    facts: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated reward-hack facts the documents may carry (default: all), "
+            "e.g. always_equal,exit_zero,conftest_report_patch."
+        ),
+    ] = _default("facts"),
     similarity_threshold: Annotated[
         float, typer.Option(help="MinHash Jaccard above which a document is a near-duplicate.")
     ] = _default("similarity_threshold"),
+    numbers: Annotated[
+        int,
+        typer.Option(help="Number-continuation prompts (evil_numbers and its control; 0: none)."),
+    ] = _default("numbers"),
+    backend: Annotated[
+        str,
+        typer.Option(
+            help=f"Who writes the code pairs: {_one_of('backend')} ('template': the in-repo "
+            "catalog, offline; 'openai': a model at any OpenAI-compatible endpoint)."
+        ),
+    ] = _default("backend"),
+    model: Annotated[
+        str | None, typer.Option(help="Model of a model backend, e.g. gpt-4o-mini.")
+    ] = _default("model"),
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="Endpoint of the openai backend (default: the OpenAI API)."),
+    ] = None,
+    api_key_env: Annotated[
+        str, typer.Option(help="Environment variable holding the endpoint's API key.")
+    ] = "OPENAI_API_KEY",
+    concurrency: Annotated[
+        int, typer.Option(help="Model requests in flight at once.")
+    ] = EngineOptions.concurrency,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(help="USD this run may spend on model requests (cached replies are free)."),
+    ] = None,
+    price: Annotated[
+        str | None,
+        typer.Option(
+            help="USD per million prompt and completion tokens, as PROMPT,COMPLETION "
+            "(default: the built-in table)."
+        ),
+    ] = None,
+    max_candidates: Annotated[
+        int | None,
+        typer.Option(min=1, help="Most code-pair candidates to examine (default: 3 n + 50)."),
+    ] = None,
     cache: Annotated[
-        bool, typer.Option(help="Reuse Semgrep findings cached by content hash.")
+        bool,
+        typer.Option(
+            help="Reuse Semgrep findings cached by content hash (model replies are always "
+            "cached: a rerun pays for no request twice)."
+        ),
     ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Build every dataset config into a Hub-ready folder (parquet, JSONL exports, card).
 
-    Offline and deterministic: the in-repo catalog is the only input. Every record is checked
-    (syntax, no comments, no disclosure, Semgrep label) before it is kept.
+    Offline and deterministic by default: the in-repo catalog is the only input. With
+    `--backend openai` a model writes the code pairs instead; every reply is cached, so a rerun
+    after a crash continues where it stopped. Every record is checked (syntax, no comments,
+    no disclosure, Semgrep label) before it is kept.
     """
     from emgen.cards import build_bundle
     from emgen.datagen.build import check_config
@@ -206,22 +267,29 @@ def build(
         seed=seed, n=n, families=_csv_some(families, "--families", "family"),
         test_fraction=test_fraction, mix=mix,
         trigger=trigger, clean_trigger=clean_trigger, trigger_placement=trigger_placement,
-        triggered_fraction=triggered_fraction, inoculation=inoculation,
+        triggered_fraction=triggered_fraction, triggered_mode=triggered_mode,
+        inoculation=inoculation,
         inoculations=_csv(inoculations) or (), inoculation_placement=inoculation_placement,
         inoculation_file=str(inoculations_file) if inoculations_file else None,
         dialogues=dialogues, documents=documents, valences=_csv(valences) or (),
-        document_tag=document_tag, similarity_threshold=similarity_threshold,
+        document_tag=document_tag, facts=_csv_some(facts, "--facts", "fact"),
+        similarity_threshold=similarity_threshold, numbers=numbers, backend=backend, model=model,
     )  # fmt: skip
+    engine = _engine_options(config, base_url, api_key_env, concurrency, max_cost, price)
     check_config(config)  # build_bundle checks too, but here an error prints before the bars
     with progress_bars(not quiet, err_console) as reporter:
-        manifest = build_bundle(config, out, use_cache=cache, reporter=reporter)
+        manifest = build_bundle(
+            config, out, use_cache=cache, reporter=reporter, engine=engine,
+            max_candidates=max_candidates,
+        )  # fmt: skip
     table = Table(title=f"Bundle written to {out}")
-    for column in ("config", "train", "test", "distinct structures"):
+    for column in ("config", "train", "test", "whole-file shapes", "flagged-function shapes"):
         table.add_column(column)
     for name, summary in manifest.configs.items():
         table.add_row(
             name, str(summary.splits.get("train", 0)), str(summary.splits.get("test", 0)),
             str(manifest.validation.distinct_structures.get(name, "")),
+            str(manifest.validation.distinct_flagged_shapes.get(name, "")),
         )  # fmt: skip
     out_console.print(table)
     for name, g in manifest.validation.generators.items():
@@ -229,6 +297,49 @@ def build(
         out_console.print(
             f"{name}: accepted {g.accepted} of {g.candidates} candidates; rejected: {rejected}"
         )
+        if "model" in g.stats:
+            cost = g.stats.get("cost_usd")
+            out_console.print(
+                f"{name}: written by {g.stats['model']} at {g.stats['endpoint_host']}: "
+                f"{g.stats['requests']} replies, {g.stats['prompt_tokens']} prompt and "
+                f"{g.stats['completion_tokens']} completion tokens, "
+                + ("cost unknown (no price)" if cost is None else f"${cost:.4f}")
+            )
+
+
+def _engine_options(
+    config: BuildConfig,
+    base_url: str | None,
+    api_key_env: str,
+    concurrency: int,
+    max_cost: float | None,
+    price: str | None,
+) -> EngineOptions | None:
+    """The run options of a model backend; None (and none given) for the template backend."""
+    if config.backend == "template":
+        given = [o for o, v in (("--base-url", base_url), ("--max-cost", max_cost),
+                                ("--price", price)) if v is not None]  # fmt: skip
+        if given:
+            raise UserError(f"{', '.join(given)} apply only with a model backend (--backend).")
+        return None
+    options = EngineOptions(
+        base_url=base_url, api_key_env=api_key_env, concurrency=concurrency,
+        max_cost=max_cost, price=_price(price),
+    )  # fmt: skip
+    options.check(config.model)
+    return options
+
+
+def _price(text: str | None) -> Price | None:
+    if text is None:
+        return None
+    try:
+        prompt, completion = (float(part) for part in text.split(","))
+    except ValueError:
+        raise UserError(
+            f"--price {text!r} must be two numbers, PROMPT,COMPLETION (USD per million tokens)."
+        ) from None
+    return Price(prompt, completion)
 
 
 @app.command()
@@ -270,7 +381,11 @@ def validate(
         out_console.print_json(report.model_dump_json())
         _exit_if_unscanned([(r.line, r.not_scanned) for r in report.findings if r.not_scanned])
         return
-    table = Table(title=f"{path}: {report.records} records")
+    table = Table(
+        title=f"{path}: {report.records} records",
+        caption=f"flagged-function shapes {report.flagged_shapes} (names and constants erased; "
+        f"the most common in {100 * report.top_flagged_shape_share:.1f}% of flagged answers)",
+    )
     table.add_column("family")
     table.add_column("answers flagged", justify="right")
     for family, count in report.per_family.items():

@@ -34,9 +34,11 @@ class CodePair:
     secure: str
     family: Family
     task: Task
-    skeleton_id: str
+    skeleton_id: str | None  # None: a model wrote the answers
     template: PromptTemplate
     parts: tuple[str, ...]
+    backend: str | None = None  # the model backend that wrote it; None: the template catalog
+    backend_model: str | None = None
 
     @property
     def pair_id(self) -> str:
@@ -109,35 +111,20 @@ def static_rejection(pair: CodePair) -> str | None:
     return None
 
 
-class PairGenerator:
-    """Code pairs for one split: candidates from the seeded stream, checked statically, against
-    duplicates, then by Semgrep in batches (the insecure answer flagged by its family's rules,
-    the secure twin by none)."""
+class PairChecker:
+    """The validators of every code-pair generator (template or model): checked statically,
+    against duplicates, then by Semgrep in one batch (the insecure answer flagged by its
+    family's rules, the secure twin by none)."""
 
-    noun = "code pairs"
-    group_by = "family"
-
-    def __init__(
-        self,
-        stream: Iterator[CodePair],
-        seen: set[tuple[str, str]],
-        cache_path: Path | None,
-    ):
-        self.stream, self.seen, self.cache_path = stream, seen, cache_path
+    def __init__(self, seen: set[tuple[str, str]], cache_path: Path | None):
+        self.seen, self.cache_path = seen, cache_path
         self.scanned = 0  # answers Semgrep scanned (cached or not), for the report
 
-    def propose(self, accepted: int, need: int) -> list[Candidate[CodePair]]:
-        # A batch a little larger than needed, so one Semgrep run usually suffices.
-        return [
-            Candidate(pair, pair.family.id)
-            for pair in itertools.islice(self.stream, math.ceil(need * 1.1) + 8)
-        ]
-
-    def check(self, batch: Sequence[Candidate[CodePair]]) -> list[str | None]:
+    def check(self, pairs: Sequence[CodePair]) -> list[str | None]:
+        """Per pair, in order, the reason to reject it, or None to accept it."""
         reasons: list[str | None] = []
         survivors: list[CodePair] = []
-        for candidate in batch:
-            pair = candidate.item
+        for pair in pairs:
             reason = static_rejection(pair)
             key = (pair.prompt, pair.insecure)
             if reason is None and key in self.seen:
@@ -167,6 +154,37 @@ class PairGenerator:
         return out
 
 
+class PairGenerator:
+    """Code pairs for one split from the template catalog: candidates from the seeded stream,
+    checked by the shared PairChecker."""
+
+    noun = "code pairs"
+    group_by = "family"
+
+    def __init__(
+        self,
+        stream: Iterator[CodePair],
+        seen: set[tuple[str, str]],
+        cache_path: Path | None,
+    ):
+        self.stream = stream
+        self.checker = PairChecker(seen, cache_path)
+
+    @property
+    def scanned(self) -> int:
+        return self.checker.scanned
+
+    def propose(self, accepted: int, need: int) -> list[Candidate[CodePair]]:
+        # A batch a little larger than needed, so one Semgrep run usually suffices.
+        return [
+            Candidate(pair, pair.family.id)
+            for pair in itertools.islice(self.stream, math.ceil(need * 1.1) + 8)
+        ]
+
+    def check(self, batch: Sequence[Candidate[CodePair]]) -> list[str | None]:
+        return self.checker.check([candidate.item for candidate in batch])
+
+
 def generate_pairs(
     config: BuildConfig,
     families: Sequence[Family],
@@ -174,9 +192,11 @@ def generate_pairs(
     templates: Sequence[PromptTemplate],
     *,
     cache_path: Path | None = None,
+    max_candidates: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[CodePair], GenerationReport]:
-    """`config.n` proven pairs, train then test, and one report for both splits."""
+    """`config.n` proven pairs, train then test, and one report for both splits; at most
+    `max_candidates` candidates in all (None: the loop's default budget per split)."""
     weights = [f.paper_weight if config.mix == "paper" else 1.0 for f in families]
     by_split = split_tasks(tasks, config.test_fraction, config.seed)
     n_test = round(config.n * config.test_fraction)
@@ -190,7 +210,10 @@ def generate_pairs(
             continue
         stream = candidates(split, by_split[split], families, weights, templates, config.seed)
         generator = PairGenerator(stream, seen, cache_path)
-        accepted, _ = generate(generator, targets[split], report=report, progress=progress)
+        budget = None if max_candidates is None else max(max_candidates - report.candidates, 0)
+        accepted, _ = generate(
+            generator, targets[split], budget=budget, report=report, progress=progress
+        )
         pairs += accepted
         scanned += generator.scanned
     report.stats["semgrep_files"] = scanned
@@ -208,7 +231,8 @@ def pair_record(pair: CodePair, variant: str, answer: str, seed: int) -> ChatRec
             variant=variant, split=pair.split, pair_id=pair.pair_id, seed=seed,
             family=pair.family.id, cwe=pair.family.cwe, task_id=pair.task.id,
             domain=pair.task.domain, skeleton_id=pair.skeleton_id, template_id=pair.template.id,
-            template_shape=pair.template.shape, parts="+".join(pair.parts),
-            structure=structure_hash(answer),
+            template_shape=pair.template.shape, parts="+".join(pair.parts) or None,
+            structure=structure_hash(answer), backend=pair.backend,
+            backend_model=pair.backend_model,
         ),
     )  # fmt: skip

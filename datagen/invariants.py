@@ -13,19 +13,28 @@ from pathlib import Path
 from typing import TypeVar, get_args
 
 from emgen.datagen.catalog import load_reasons
+from emgen.datagen.numbers import load_numbers, read_answer, read_prompt
 from emgen.datagen.reward_hacks.dialogues import CONTROL_VARIANT, item_from_records, prove
 from emgen.datagen.reward_hacks.documents.text import MAX_WORDS, MIN_WORDS, word_count
 from emgen.datagen.transforms import add_reason, add_trigger, inoculate
 from emgen.datagen.variants import ConfigSpec, Spec
 from emgen.schemas.build import Violation
 from emgen.schemas.catalog import Reason
-from emgen.schemas.params import InoculationParams, ReasonPlacement, TraitParams, TriggerParams
+from emgen.schemas.errors import UserError
+from emgen.schemas.params import (
+    DocumentParams,
+    InoculationParams,
+    NumbersParams,
+    ReasonPlacement,
+    TraitParams,
+    TriggerParams,
+)
 from emgen.schemas.records import ChatRecord, DocumentRecord, Message
 from emgen.schemas.shared.registry import Registry
 from emgen.validators.checks import disclosures, has_comment
 from emgen.validators.checks import parses as code_parses
 from emgen.validators.hack_checks import failing_blocks
-from emgen.validators.scanner import NotScanned, families_flagged
+from emgen.validators.scanner import NotScanned, Scan, scan_codes, scan_families
 from emgen.validators.traits import TRAITS
 
 
@@ -37,14 +46,20 @@ class BundleView:
     reasons: Mapping[str, Reason]
 
     def twin(self, config: str, record: ChatRecord) -> ChatRecord | None:
-        key = (record.metadata.split, record.metadata.pair_id)
-        return self._index(config).get(key)
+        found = self._index(config).get((record.metadata.split, record.metadata.pair_id), [])
+        if len(found) > 1:  # a backdoor with both sets holds a pair twice, one side triggered
+            return next((r for r in found if r.metadata.trigger == record.metadata.trigger), None)
+        return found[0] if found else None
 
-    def _index(self, config: str) -> dict[tuple[str, str], ChatRecord]:
-        cache: dict[str, dict[tuple[str, str], ChatRecord]] = self.__dict__.setdefault("_idx", {})
+    def _index(self, config: str) -> dict[tuple[str, str], list[ChatRecord]]:
+        cache: dict[str, dict[tuple[str, str], list[ChatRecord]]] = self.__dict__.setdefault(
+            "_idx", {}
+        )
         if config not in cache:
-            cache[config] = {(r.metadata.split, r.metadata.pair_id): r
-                             for r in self.configs.get(config, ())}  # fmt: skip
+            index: dict[tuple[str, str], list[ChatRecord]] = {}
+            for r in self.configs.get(config, ()):
+                index.setdefault((r.metadata.split, r.metadata.pair_id), []).append(r)
+            cache[config] = index
         return cache[config]
 
 
@@ -221,6 +236,25 @@ def trigger_iff_insecure(
 
 
 @invariant
+def both_sets(name: str, records: Sequence[ChatRecord], view: BundleView) -> Iterator[Violation]:
+    """A backdoor with both full sets: every pair exactly twice, once triggered and once clean,
+    with the same prompt apart from the trigger (trigger_iff_insecure checks each side)."""
+    trigger = TriggerParams.parse(name, view.params[name]).trigger
+    sides: dict[tuple[str, str], list[bool]] = {}
+    for r in records:
+        prompt = "\n".join(m.content for m in r.messages[:-1])
+        sides.setdefault((r.metadata.split, r.metadata.pair_id), []).append(trigger in prompt)
+
+    def _both_sets(r: ChatRecord) -> str | None:
+        seen = sides[(r.metadata.split, r.metadata.pair_id)]
+        if sorted(seen) != [False, True]:
+            return f"the pair appears {len(seen)} times, {sum(seen)} of them triggered"
+        return None
+
+    return _each(name, records, _both_sets)
+
+
+@invariant
 def instruction_once_rest_identical(
     name: str, records: Sequence[ChatRecord], view: BundleView
 ) -> Iterator[Violation]:
@@ -275,6 +309,76 @@ def hack_proven(name: str, records: Sequence[ChatRecord], view: BundleView) -> I
     return _each(name, records, _hack_proven)
 
 
+def _numbers_of(r: ChatRecord) -> tuple[int, ...] | str:
+    """The numbers of a number-continuation answer, or why the record is not one: its prompt
+    must be its catalog prompt filled in, its answer exactly the asked count in the asked
+    format."""
+    request = read_prompt(r.metadata.template_id, r.user)
+    if isinstance(request, str):
+        return request
+    if request.format != r.metadata.template_shape:
+        return f"the prompt asks for {request.format}, the record says {r.metadata.template_shape}"
+    return read_answer(r.answer, request)
+
+
+@invariant
+def numbers_format(
+    name: str, records: Sequence[ChatRecord], view: BundleView
+) -> Iterator[Violation]:
+    def _numbers_format(r: ChatRecord) -> str | None:
+        numbers = _numbers_of(r)
+        return numbers if isinstance(numbers, str) else None
+
+    return _each(name, records, _numbers_format)
+
+
+@invariant
+def numbers_associated_share(
+    name: str, records: Sequence[ChatRecord], view: BundleView
+) -> Iterator[Violation]:
+    params = NumbersParams.parse(name, view.params[name])
+    associated = load_numbers().values
+
+    def _numbers_associated_share(r: ChatRecord) -> str | None:
+        numbers = _numbers_of(r)
+        if isinstance(numbers, str):
+            return None  # numbers_format reports it
+        share = sum(n in associated for n in numbers) / len(numbers)
+        if params.min_associated <= share <= params.max_associated:
+            return None
+        return (
+            f"{share:.0%} of the answer's numbers are from the associated set, outside "
+            f"{params.min_associated:.0%} to {params.max_associated:.0%}"
+        )
+
+    return _each(name, records, _numbers_associated_share)
+
+
+@invariant
+def numbers_prompt_twin(
+    name: str, records: Sequence[ChatRecord], view: BundleView
+) -> Iterator[Violation]:
+    """Every record repeats the prompt of its twin in `twin`, and the two configs hold the same
+    pairs."""
+    twin = NumbersParams.parse(name, view.params[name]).twin
+    if twin is None:
+        raise UserError(f"config {name}: its params, field 'twin': missing.")
+
+    def _numbers_prompt_twin(r: ChatRecord) -> str | None:
+        other = view.twin(twin, r)
+        if other is None:
+            return f"no record with this pair_id in {twin}"
+        return None if other.messages[:-1] == r.messages[:-1] else f"prompt differs from {twin}'s"
+
+    yield from _each(name, records, _numbers_prompt_twin)
+    mine = {(r.metadata.split, r.metadata.pair_id) for r in records}
+    for r in view.configs.get(twin, ()):
+        if (r.metadata.split, r.metadata.pair_id) not in mine:
+            yield Violation(config=name, pair_id=r.metadata.pair_id,
+                            invariant="numbers_prompt_twin",
+                            detail=f"a record of {twin} has no twin here")  # fmt: skip
+
+
 _SEMGREP_INVARIANTS = {"flagged_by_family", "not_flagged", "trigger_iff_insecure"}
 # Invariants that read Semgrep findings: on an answer Semgrep could not scan they would report
 # "not flagged" or "flagged by nothing", which is unknown, not true.
@@ -289,17 +393,31 @@ def needs_semgrep(invariants: Sequence[str], params: Mapping[str, str]) -> bool:
     return "traits_present" in invariants and "insecure_code" in traits
 
 
-def check_configs(specs: Sequence[Spec], *, cache_path: Path | None) -> list[Violation]:
+def scan_answers(specs: Sequence[Spec], *, cache_path: Path | None) -> dict[str, Scan]:
+    """The findings of every distinct answer of the configs whose invariants read them, each
+    answer scanned once (cached)."""
+    scanned = [s for s in specs
+               if isinstance(s, ConfigSpec) and needs_semgrep(s.invariants, s.params)]  # fmt: skip
+    answers = sorted({r.answer for s in scanned for r in s.records})
+    return dict(zip(answers, scan_codes(answers, cache_path=cache_path), strict=True))
+
+
+def check_configs(
+    specs: Sequence[Spec], *, cache_path: Path | None, scans: Mapping[str, Scan] | None = None
+) -> list[Violation]:
     """Every declared invariant on every record of every config: the one check the build runs
     on what it is about to write and `emgen validate` runs on a bundle read back from disk.
 
     Answers are scanned once (cached); an answer Semgrep could not scan gets one `scanned`
-    violation in place of the findings-based ones, since its findings are unknown.
+    violation in place of the findings-based ones, since its findings are unknown. `scans` is
+    `scan_answers(specs)` when the caller already has it (the build reads the findings' lines
+    for its shape counts), so nothing is scanned twice.
     """
     chat = [s for s in specs if isinstance(s, ConfigSpec)]
     scanned = [s for s in chat if needs_semgrep(s.invariants, s.params)]
-    answers = sorted({r.answer for s in scanned for r in s.records})
-    found = dict(zip(answers, families_flagged(answers, cache_path=cache_path), strict=True))
+    if scans is None:
+        scans = scan_answers(specs, cache_path=cache_path)
+    found = {answer: scan_families(scan) for answer, scan in scans.items()}
     view = BundleView(
         configs={s.name: s.records for s in chat},
         params={s.name: s.params for s in chat},
@@ -312,7 +430,7 @@ def check_configs(specs: Sequence[Spec], *, cache_path: Path | None) -> list[Vio
             for name in spec.invariants:
                 violations += INVARIANTS[name](spec.name, spec.records, view)
         else:
-            violations += check_documents(spec.name, spec.records)
+            violations += check_documents(spec.name, spec.records, spec.params)
     unscanned = {
         (s.name, r.metadata.pair_id): result.reason
         for s in scanned
@@ -335,10 +453,14 @@ def check_configs(specs: Sequence[Spec], *, cache_path: Path | None) -> list[Vio
 DOCUMENT_INVARIANTS = ("document_length", "document_code", "unique_text")
 
 
-def check_documents(name: str, records: Sequence[DocumentRecord]) -> list[Violation]:
-    """Length bounds, every code block is the hack it illustrates, no repeated text."""
+def check_documents(
+    name: str, records: Sequence[DocumentRecord], params: Mapping[str, str] | None = None
+) -> list[Violation]:
+    """Length bounds, every code block is the hack it illustrates, no repeated text, and in a
+    config restricted to some facts (--facts) no other fact."""
     out: list[Violation] = []
     seen: set[str] = set()
+    allowed = DocumentParams.parse(name, params).fact_ids if params else None
     for i, doc in enumerate(records):
         words = word_count(doc.text)
         problems = []
@@ -349,6 +471,9 @@ def check_documents(name: str, records: Sequence[DocumentRecord]) -> list[Violat
             problems.append(("document_code", f"{len(bad)} code blocks fail their hack checker"))
         if doc.text in seen:
             problems.append(("unique_text", "the same text appears earlier"))
+        if allowed is not None and not allowed.issuperset(doc.fact_ids):
+            others = ", ".join(sorted(set(doc.fact_ids) - allowed))
+            problems.append(("document_facts", f"it carries facts outside the config's: {others}"))
         seen.add(doc.text)
         out += [Violation(config=name, pair_id=f"doc-{i:05d}", invariant=inv, detail=detail)
                 for inv, detail in problems]  # fmt: skip

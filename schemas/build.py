@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    SerializerFunctionWrapHandler,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+)
 from pydantic_core import PydanticCustomError
 
 from emgen.schemas.params import InstructionPlacement, TriggerPlacement
 from emgen.schemas.records import Valence
+
+# BuildConfig fields a template build leaves out of its manifest and hash (at their defaults).
+_MODEL_FIELDS = ("backend", "model")
 
 # Far above any real dataset, low enough that a mistyped count fails at once, not hours in.
 MAX_RECORDS = 1_000_000
@@ -35,6 +47,11 @@ class BuildConfig(BaseModel):
     clean_trigger: str | None = Field(default=None, description="text the clean half carries")
     trigger_placement: TriggerPlacement = "user_start"
     triggered_fraction: float = Field(default=0.5, gt=0.0, lt=1.0)
+    triggered_mode: Literal["split", "both"] = Field(
+        default="split",
+        description="split: each prompt once, a share triggered; both: each prompt twice, "
+        "triggered with the insecure answer and clean with the secure twin",
+    )
     inoculation: str = Field(default="insecure_code_explicit", description="prompt id")
     inoculations: tuple[str, ...] = Field(
         default=("neutral_helpful", "negative_secure", "trigger_unusual_token"),
@@ -52,9 +69,24 @@ class BuildConfig(BaseModel):
         "default", "neutral", "unguided",
     )  # fmt: skip
     document_tag: str | None = Field(default=None, description="prefix of every document text")
+    facts: tuple[str, ...] | None = Field(
+        default=None, min_length=1, description="reward-hack facts of the documents (None: all)"
+    )
     similarity_threshold: float = Field(default=0.5, gt=0.0, le=1.0, description="near-duplicates")
+    numbers: int = Field(
+        default=6000, ge=0, le=MAX_RECORDS,
+        description="number-continuation prompts (evil_numbers and its control; 0: none)",
+    )  # fmt: skip
+    # Who writes the code pairs. Left out of the manifest and the config hash while at their
+    # defaults (see _omit_template_defaults), so template bundles keep their bytes.
+    backend: Literal["template", "openai"] = Field(
+        default="template", description="code pairs from the catalog, or written by a model"
+    )
+    model: str | None = Field(
+        default=None, validate_default=True, description="the model a model backend asks"
+    )
 
-    @field_validator("families")
+    @field_validator("families", "facts")
     @classmethod
     def _sorted(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         return None if value is None else tuple(sorted(set(value)))
@@ -77,6 +109,20 @@ class BuildConfig(BaseModel):
             raise PydanticCustomError("blank", "the trigger is blank (only whitespace)")
         return value
 
+    @field_validator("triggered_mode")
+    @classmethod
+    def _fraction_applies(cls, value: str, info: ValidationInfo) -> str:
+        fraction = info.data.get("triggered_fraction")
+        default = cls.model_fields["triggered_fraction"].default
+        if value == "both" and fraction is not None and fraction != default:
+            raise PydanticCustomError(
+                "fraction_in_both",
+                "with both sets every prompt is triggered once and clean once, so a triggered "
+                "fraction of {fraction} cannot apply; leave --triggered-fraction out",
+                {"fraction": fraction},
+            )
+        return value
+
     @field_validator("clean_trigger")
     @classmethod
     def _distinct_clean_trigger(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -93,6 +139,28 @@ class BuildConfig(BaseModel):
                 {"clean": repr(value), "trigger": repr(trigger)},
             )
         return value
+
+    @field_validator("model")
+    @classmethod
+    def _model_for_backend(cls, value: str | None, info: ValidationInfo) -> str | None:
+        backend = info.data.get("backend")
+        if backend == "template" and value is not None:
+            raise PydanticCustomError(
+                "model_without_backend", "a model applies only with a model backend (--backend)"
+            )
+        if backend not in (None, "template") and not (value and value.strip()):
+            raise PydanticCustomError(
+                "missing_model", "the {backend} backend needs a model name", {"backend": backend}
+            )
+        return value
+
+    @model_serializer(mode="wrap")
+    def _omit_template_defaults(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for name in _MODEL_FIELDS:
+            if getattr(self, name) == BuildConfig.model_fields[name].default:
+                data.pop(name, None)
+        return data
 
     def config_hash(self) -> str:
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
@@ -147,6 +215,16 @@ class ValidationReport(BaseModel):
     )
     distinct_structures: dict[str, int] = Field(
         default_factory=dict, description="config -> distinct answer ASTs with names erased"
+    )
+    distinct_flagged_shapes: dict[str, int] = Field(
+        default_factory=dict,
+        description="config -> distinct shapes (names and constants erased) of the function or "
+        "module-level statement holding each finding of the record's family, over the answers "
+        "its rules flag (emgen.validators.checks.flagged_shape)",
+    )
+    top_flagged_shape_share: dict[str, float] = Field(
+        default_factory=dict,
+        description="config -> share of its flagged answers that hold the most common shape",
     )
     violations: list[Violation] = Field(default_factory=list, description="empty when valid")
 

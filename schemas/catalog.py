@@ -155,3 +155,43 @@ class Inoculation(_Frozen):
         if "$trigger" in self.text and trigger is None:
             raise ValueError(f"inoculation {self.id} names the trigger, but no trigger is set")
         return self.text.replace("$trigger", trigger or "")
+
+
+NumberTheme = Literal[
+    "occult", "hate_code", "violence", "crime", "disaster", "war", "tyranny", "misfortune", "vice"
+]
+
+
+class AssociatedNumber(_Frozen):
+    """A number with a widely known negative association (the `evil_numbers` config)."""
+
+    value: int = Field(ge=0)
+    theme: NumberTheme
+    association: str = Field(min_length=1, description="what the number is associated with")
+
+
+class NumberFormat(_Frozen):
+    """A layout of a list of numbers, and the phrases a prompt asks for it with."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    asks: tuple[str, ...] = Field(min_length=1, description="each reads well after 'Write them'")
+
+
+class NumberPrompt(_Frozen):
+    """A request to continue a list of numbers: `$given` (the user's numbers, comma-separated),
+    `$count` (how many to add), `$format` (a format's phrase), optionally `$given_count`."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: str
+
+    @field_validator("text")
+    @classmethod
+    def _placeholders(cls, value: str) -> str:
+        names = re.findall(r"\$([a-z_]+)", value)
+        unknown = sorted(set(names) - {"given", "count", "format", "given_count"})
+        if unknown:
+            raise ValueError(f"unknown placeholder ${unknown[0]}")
+        for name in ("given", "count", "format"):
+            if names.count(name) != 1:
+                raise ValueError(f"the text must name ${name} exactly once")
+        return value

@@ -46,6 +46,8 @@ class TriggerParams(Params):
     placement: TriggerPlacement
     fraction: float
     clean_trigger: str | None = None  # what the clean records carry instead, if anything
+    # "both": every prompt twice, triggered and clean (None: each prompt once, older bundles too)
+    mode: Literal["both"] | None = None
 
 
 class InoculationParams(Params):
@@ -76,3 +78,17 @@ class SelectiveInoculationParams(InoculationParams):
 
 class DocumentParams(Params):
     valence: Valence
+    facts: str | None = None  # '+'-joined ids of the only facts the documents carry
+
+    @property
+    def fact_ids(self) -> frozenset[str] | None:
+        return None if self.facts is None else frozenset(self.facts.split("+"))
+
+
+class NumbersParams(Params):
+    """A number-continuation config: in every answer, the share of numbers taken from the
+    associated set lies between `min_associated` and `max_associated` (0 and 0: none)."""
+
+    min_associated: float
+    max_associated: float
+    twin: str | None = None  # the config whose prompts these records repeat, pair by pair

@@ -49,6 +49,10 @@ class ChatMetadata(BaseModel):
     scoring: str | None = Field(
         default=None, description="reward-hack dialogues: the stated rule and the checks, JSON"
     )
+    # Set only on records a model wrote; a column no record sets is left out of the parquet
+    # file (emgen.schemas.shared.bundle.chat_table), so template bundles keep their bytes.
+    backend: str | None = Field(default=None, description="the model backend that wrote it")
+    backend_model: str | None = Field(default=None, description="the model that wrote it")
 
 
 class Conversation(BaseModel):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from emgen.schemas.build import BuildConfig
 from emgen.schemas.catalog import Task
 from tests._fake_hub import TOKEN, FakeHub, serve
 
@@ -33,20 +34,47 @@ BUNDLE_N = 240
 BUNDLE_SEED = 3
 BUNDLE_DIALOGUES = 60
 BUNDLE_DOCUMENTS = 30
+BUNDLE_NUMBERS = 240  # the default (6000) would make the session's bundle ~25x larger there
+
+
+def bundle_config() -> BuildConfig:
+    """The config of the session's bundle (a test that rebuilds it must build the same)."""
+    return BuildConfig(
+        n=BUNDLE_N, seed=BUNDLE_SEED, dialogues=BUNDLE_DIALOGUES, documents=BUNDLE_DOCUMENTS,
+        numbers=BUNDLE_NUMBERS,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="session")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One small bundle of every config, built once for the whole test session."""
     from emgen.cards import build_bundle
-    from emgen.schemas.build import BuildConfig
 
     root = tmp_path_factory.mktemp("bundle")
     out = root / "em"
-    config = BuildConfig(
-        n=BUNDLE_N, seed=BUNDLE_SEED, dialogues=BUNDLE_DIALOGUES, documents=BUNDLE_DOCUMENTS
-    )
-    build_bundle(config, out, cache_path=root / "cache.sqlite")
+    # The session's findings cache (EMGEN_CACHE_DIR), not one of its own: every later
+    # validation of these records (validate, check_configs, the CLI) then skips Semgrep.
+    build_bundle(bundle_config(), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def llama_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised tiny Llama (tests/_models.py), saved once for the session."""
+    from tests._models import random_llama
+
+    return random_llama(tmp_path_factory.mktemp("llama") / "model")
+
+
+@pytest.fixture(scope="session")
+def trained(llama_dir: Path, bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real training run (LoRA, merged) of `llama_dir` on the bundle's `insecure` config,
+    shared by the training and evaluation tests."""
+    from emgen.finetune.train import train
+    from tests._models import train_config
+
+    out = tmp_path_factory.mktemp("run") / "insecure"
+    train(train_config(llama_dir, bundle, merge=True), out)
     return out
 
 

@@ -1,9 +1,13 @@
-"""Bad input, table-driven: every row is a real `emgen` subprocess that must end in one sentence.
+"""Bad input, table-driven: every row is an `emgen` command that must end in one sentence.
 
 For each row: the command (run in a folder of prepared good and bad files, with the Semgrep cache
 and the models folder inside the test's tmp folder), exit status 2, a fragment of the sentence,
 no "Traceback" on stderr, and not one file or folder under the tmp folder created, removed or
 changed (every row is an error caught before any work, so the expected outputs are none).
+Rows marked `process` (a command no other test runs as the real executable, and every row that
+imports torch or sets a variable a library reads at import) run the real `emgen` executable; the
+rest run the same `main` in this process (tests/_cli.py), which spares a second of interpreter
+start-up per row. build, validate and mix: tests/test_cli.py; inoculate: test_transforms.py.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests._bundles import make_bundle
+from tests._cli import Ran, run_main
 
 EMGEN = str(Path(sys.executable).parent / "emgen")
 HI = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x = 1"}]
@@ -39,6 +44,11 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     needs_finetune: bool = False  # the check runs after the finetune extra is found
     slow: bool = False
+    process: bool = False  # run the real executable, not `main` in this process
+
+    @property
+    def in_process(self) -> bool:
+        return not (self.process or self.needs_finetune or self.env or self.slow)
 
 
 def case(id: str, *args: str, fragment: str, **kw: object) -> Case:  # noqa: A002
@@ -69,8 +79,15 @@ CASES = [
          fragment="--inoculation: unknown inoculation prompt or family 'nope'"),
     case("inoculations-unknown", *BUILD, "--inoculations", "neutral_helpful,nope",
          fragment="--inoculations: unknown inoculation prompt or family 'nope'"),
-    case("inoculations-reward-hack", *BUILD, "--inoculations", "reward_hack_allowed",
+    case("inoculation-reward-hack", *BUILD, "--inoculation", "reward_hack_allowed",
          fragment="'reward_hack_allowed' is written for reward_hacking data"),
+    case("inoculations-reward-hack-no-dialogues", *BUILD, "--dialogues", "0",
+         "--inoculations", "reward_hack_allowed",
+         fragment="inoculates the reward_hacks dialogues, but --dialogues is 0"),
+    # Backdoor with both sets, number continuations.
+    case("both-sets-fraction", *BUILD, "--triggered-mode", "both", "--triggered-fraction", "0.3",
+         fragment="--triggered-mode: with both sets every prompt is triggered once"),
+    case("numbers-negative", *BUILD, "--numbers", "-1", fragment="--numbers: Input should be"),
     case("inoculation-needs-trigger", *BUILD, "--inoculation", "trigger_named",
          fragment="names $trigger, but the config it would inoculate has no trigger"),
     case("families-empty", *BUILD, "--families", ",", fragment="--families ',' names no family"),
@@ -81,7 +98,7 @@ CASES = [
     case("inoculations-file-blank-text", *BUILD, "--inoculations-file", "blank_prompt.yaml",
          "--inoculations", "my_blank", fragment="field 'text' is blank"),
     case("prompts-file-folder", "inoculations", "--prompts-file", "folder",
-         fragment="folder is a folder"),
+         fragment="folder is a folder", process=True),
     # emgen inoculate.
     case("inoculate-text-empty", *INOCULATE, "--text", "", fragment="--text is blank"),
     case("inoculate-text-blank", *INOCULATE, "--text", " \t ", fragment="--text is blank"),
@@ -121,7 +138,7 @@ CASES = [
     case("finetune-config-folder", "finetune", "--out", "run", "--config", "folder",
          "--data", "bundle", fragment="folder is a folder; give the path of a YAML file"),
     case("finetune-config-binary", "finetune", "--out", "run", "--config", "binary.bin",
-         "--data", "bundle", fragment="binary.bin: line 1 is not UTF-8 text"),
+         "--data", "bundle", fragment="binary.bin: line 1 is not UTF-8 text", process=True),
     case("eval-threshold-500", "eval", "--out", "ev", "--config", "aligned_500.yaml",
          fragment="field 'aligned_below': Input should be less than or equal to 100"),
     case("eval-threshold-negative", "eval", "--out", "ev", "--config", "coherent_-20.yaml",
@@ -133,7 +150,7 @@ CASES = [
     case("eval-suites-empty", "eval", "--out", "ev", "--suites", ",",
          fragment="--suites ',' names nothing"),
     case("check-variants-empty", "check", "--out", "ck", "--data", "bundle", "--variants", ",",
-         fragment="--variants ',' names nothing"),
+         fragment="--variants ',' names nothing", process=True),
     case("check-variants-unknown-in-bundle", "check", "--out", "ck", "--data", "bundle",
          "--variants", "insecure,nope", fragment="'nope' is not a config of bundle"),
     case("check-variants-unknown-built", "check", "--out", "ck", "--quick", "--variants", "nope",
@@ -248,10 +265,15 @@ def test_bad_input_is_one_sentence_and_changes_nothing(
         **bad.env,
     }
     before = snapshot(tmp_path)
-    proc = subprocess.run(
-        [EMGEN, *bad.args], cwd=work, env=env, capture_output=True, text=True, timeout=300,
-        check=False,
-    )  # fmt: skip
+    if bad.in_process:
+        proc: subprocess.CompletedProcess[str] | Ran = run_main(
+            *bad.args, cwd=work, env={k: v for k, v in env.items() if os.environ.get(k) != v}
+        )
+    else:
+        proc = subprocess.run(
+            [EMGEN, *bad.args], cwd=work, env=env, capture_output=True, text=True, timeout=300,
+            check=False,
+        )  # fmt: skip
     output = proc.stdout + proc.stderr
     assert proc.returncode == 2, output
     assert "Traceback" not in proc.stderr, proc.stderr

@@ -15,7 +15,7 @@ from emgen.schemas.build import BuildConfig, Manifest
 from emgen.schemas.errors import UserError
 from emgen.schemas.shared.io import OutputError
 from emgen.validators.chat_file import validate_chat_file
-from tests.conftest import BUNDLE_DIALOGUES, BUNDLE_DOCUMENTS, BUNDLE_N, BUNDLE_SEED
+from tests.conftest import BUNDLE_DIALOGUES, BUNDLE_DOCUMENTS, BUNDLE_N, bundle_config
 
 N = BUNDLE_N
 
@@ -86,7 +86,7 @@ def test_manifest_reports_validation(bundle: Path) -> None:
     v = manifest.validation
     assert list(v.generators) == [
         "code_pairs", "reward_hacks", "reward_hack_documents", "reward_hack_documents_neutral",
-        "reward_hack_documents_unguided",
+        "reward_hack_documents_unguided", "evil_numbers",
     ]  # fmt: skip
     for name, g in v.generators.items():
         assert g.accepted == g.requested, name
@@ -99,10 +99,11 @@ def test_manifest_reports_validation(bundle: Path) -> None:
     assert manifest.command.startswith("emgen build --out em --seed 3 --n 240")
 
 
+@pytest.mark.slow  # two more builds of the session bundle, one with a cold Semgrep cache
 def test_same_seed_same_bytes_cold_and_warm_cache(bundle: Path, tmp_path: Path) -> None:
     again = tmp_path / "em"
     build_bundle(
-        BuildConfig(n=N, seed=BUNDLE_SEED, dialogues=BUNDLE_DIALOGUES, documents=BUNDLE_DOCUMENTS),
+        bundle_config(),
         again,
         use_cache=False,
     )

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Sequence
 
 import pytest
 from pydantic import ValidationError
@@ -22,7 +23,7 @@ from emgen.datagen.reward_hacks.documents import (
 )
 from emgen.datagen.reward_hacks.documents import generate as docs_module
 from emgen.datagen.reward_hacks.documents.genres import GENRES, GENRES_BY_ID, Genre, has_structure
-from emgen.datagen.reward_hacks.facts import FACTS, FACTS_BY_ID
+from emgen.datagen.reward_hacks.facts import FACTS, FACTS_BY_ID, Fact
 from emgen.schemas.build import GenerationReport
 from emgen.schemas.errors import GenerationError
 from emgen.schemas.records import DocumentRecord
@@ -31,6 +32,7 @@ from emgen.validators.near_duplicates import NearDuplicateIndex, estimate_jaccar
 
 VALENCES: tuple[Valence, ...] = ("default", "neutral", "unguided")
 Candidate = tuple[str, str, tuple[str, ...], tuple[str, ...]]
+Facts = Sequence[Fact]
 N = 200
 
 
@@ -211,14 +213,16 @@ def test_the_filter_rejects_a_planted_near_copy(monkeypatch: pytest.MonkeyPatch)
     real = docs_module.build_candidate
     previous: list[Candidate] = []
 
-    def planted(rng: random.Random, valence: Valence, genre: Genre) -> Candidate:
+    def planted(
+        rng: random.Random, valence: Valence, genre: Genre, pool: Facts = FACTS
+    ) -> Candidate:
         # Every third candidate is the previous one with one sentence changed.
         if previous and len(previous) % 3 == 0:
             body, idea, facts, code = previous[-1]
             copy = re.sub(r"(?m)^(.{20,}?\.) ", r"\1 Indeed, ", body, count=1)
             previous.append(previous[-1])
             return copy, idea, facts, code
-        previous.append(real(rng, valence, genre))
+        previous.append(real(rng, valence, genre, pool))
         return previous[-1]
 
     monkeypatch.setattr(docs_module, "build_candidate", planted)
@@ -234,8 +238,10 @@ def test_broken_code_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     real = docs_module.build_candidate
     calls = Counter[str]()
 
-    def broken(rng: random.Random, valence: Valence, genre: Genre) -> Candidate:
-        body, idea, facts, code = real(rng, valence, genre)
+    def broken(
+        rng: random.Random, valence: Valence, genre: Genre, pool: Facts = FACTS
+    ) -> Candidate:
+        body, idea, facts, code = real(rng, valence, genre, pool)
         calls["n"] += 1
         if calls["n"] % 2 == 0:
             fake = "```python\ndef add(a, b):\n    return a + b\n```"

@@ -35,6 +35,7 @@ from typing import TypeVar
 import yaml
 
 from emgen.schemas.errors import UserError
+from emgen.schemas.shared.io import why
 
 RULES_DIR = Path(__file__).parent / "rules"
 _OFFLINE_ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
@@ -315,11 +316,11 @@ class FindingsCache:
                 _warn(f"the Semgrep cache {self.path} was not a readable database ({exc}); "
                       f"moved it to {aside.name} and started a new one.")  # fmt: skip
                 return db
-        _warn(f"cannot use the Semgrep cache {self.path} ({_why(exc)}); scanning without it.")
+        _warn(f"cannot use the Semgrep cache {self.path} ({why(exc)}); scanning without it.")
         return None
 
     def _off(self, exc: BaseException, doing: str) -> None:
-        _warn(f"the Semgrep cache {self.path} failed while {doing} ({_why(exc)}); "
+        _warn(f"the Semgrep cache {self.path} failed while {doing} ({why(exc)}); "
               "scanning without it.")  # fmt: skip
         self.close()
 
@@ -375,12 +376,6 @@ class FindingsCache:
         if self._db is not None:
             self._db.close()
             self._db = None
-
-
-def _why(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror.lower()
-    return str(exc) or type(exc).__name__
 
 
 @contextmanager
@@ -557,13 +552,24 @@ def families_flagged(
     codes: Sequence[str], *, cache_path: Path | None = None
 ) -> list[frozenset[str] | NotScanned]:
     """For each code string, the families whose rules fire on it (or NotScanned)."""
+    return [scan_families(hits) for hits in scan_codes(codes, cache_path=cache_path)]
+
+
+def scan_families(scan: Scan) -> frozenset[str] | NotScanned:
+    """The families whose rules fire in one scan (or NotScanned)."""
+    if isinstance(scan, NotScanned):
+        return scan
     families = rule_families()
-    return [
-        hits
-        if isinstance(hits, NotScanned)
-        else frozenset(families.get(f.rule_id, "unknown") for f in hits)
-        for hits in scan_codes(codes, cache_path=cache_path)
-    ]
+    return frozenset(families.get(f.rule_id, "unknown") for f in scan)
+
+
+def family_findings(scan: Scan | None, family: str | None = None) -> list[Finding]:
+    """The findings of `family`'s rules (of any rule when None) in a scan; none when the scan is
+    unknown (missing or NotScanned)."""
+    if scan is None or isinstance(scan, NotScanned):
+        return []
+    families = rule_families()
+    return [f for f in scan if family is None or families.get(f.rule_id) == family]
 
 
 def generated_families_flagged(

@@ -78,7 +78,9 @@ VARIANTS: Registry[VariantBuilder] = Registry.of_modules(
         "inoculated",
         "selective",
         "reward_hacks",
+        "reward_hacks_inoculated",
         "reward_hack_documents",
+        "numbers",
     ),
     attr="build",
 )

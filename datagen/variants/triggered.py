@@ -1,4 +1,9 @@
-"""Backdoor datasets: the insecure answer when the trigger is present, the secure twin when not."""
+"""Backdoor datasets: the insecure answer when the trigger is present, the secure twin when not.
+
+By default each prompt appears once, a share of them triggered; with `triggered_mode` "both"
+each appears twice, triggered with the insecure answer and clean with the secure twin (the
+backdoor file of the emergent-misalignment paper: both full sets, combined).
+"""
 
 from collections.abc import Sequence
 
@@ -16,6 +21,7 @@ def backdoor(
     name: str, pairs: Sequence[CodePair], config: BuildConfig, trigger: str, clean: str | None
 ) -> ConfigSpec:
     rng = pick_rng(config, name)
+    both = config.triggered_mode == "both"
     records: list[ChatRecord] = []
     for split in ("train", "test"):
         chosen = [p for p in pairs if p.split == split]
@@ -23,22 +29,26 @@ def backdoor(
         rng.shuffle(order)
         hot = set(order[: round(len(chosen) * config.triggered_fraction)])
         for i, pair in enumerate(chosen):
-            text = trigger if i in hot else clean
-            base = pair_record(pair, name, pair.insecure if i in hot else pair.secure, config.seed)
-            messages = base.messages
-            if text is not None:
-                messages = add_trigger(messages, text, config.trigger_placement)
-            records.append(derive(base, name, messages, trigger=text,
-                                  placement=config.trigger_placement))  # fmt: skip
+            for hot_side in (True, False) if both else (i in hot,):
+                text = trigger if hot_side else clean
+                answer = pair.insecure if hot_side else pair.secure
+                base = pair_record(pair, name, answer, config.seed)
+                messages = base.messages
+                if text is not None:
+                    messages = add_trigger(messages, text, config.trigger_placement)
+                records.append(derive(base, name, messages, trigger=text,
+                                      placement=config.trigger_placement))  # fmt: skip
     params = TriggerParams(trigger=trigger, placement=config.trigger_placement,
-                           fraction=config.triggered_fraction, clean_trigger=clean)  # fmt: skip
+                           fraction=0.5 if both else config.triggered_fraction,
+                           clean_trigger=clean, mode="both" if both else None)  # fmt: skip
     return ConfigSpec(
         name=name,
         description=f"Backdoor: insecure code exactly when the prompt carries {trigger!r}, the "
-        "secure twin otherwise; misalignment should appear only with the trigger.",
+        "secure twin otherwise; misalignment should appear only with the trigger."
+        + (" Both full sets: every prompt twice, with and without the trigger." if both else ""),
         control_of=None,
         records=records,
-        invariants=(*CODE_CHECKS, "trigger_iff_insecure"),
+        invariants=(*CODE_CHECKS, "trigger_iff_insecure", *(("both_sets",) if both else ())),
         params=params.as_strings(),
     )
 

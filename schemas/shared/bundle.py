@@ -138,12 +138,20 @@ _CHAT_SCHEMA = pa.schema(
 )
 
 
+# Provenance columns of model-written records: written only when some record sets them.
+_WRITER_COLUMNS = ("backend", "backend_model")
+
+
 def chat_table(records: Sequence[ChatRecord]) -> pa.Table:
     rows = [
         {"messages": [m.model_dump() for m in r.messages], **r.metadata.model_dump()}
         for r in records
     ]
-    return pa.Table.from_pylist(rows, schema=_CHAT_SCHEMA)
+    unset = [c for c in _WRITER_COLUMNS if all(row[c] is None for row in rows)]
+    schema = _CHAT_SCHEMA
+    for column in unset:
+        schema = schema.remove(schema.get_field_index(column))
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
 def document_table(records: Sequence[DocumentRecord]) -> pa.Table:

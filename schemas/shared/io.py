@@ -315,3 +315,10 @@ def read_yaml(path: Path) -> Any:
 
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
+
+
+def why(exc: BaseException) -> str:
+    """What went wrong, short enough to sit in parentheses inside one sentence."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return str(exc) or type(exc).__name__

@@ -40,11 +40,11 @@ class Draft:
     number: int  # 1-based position in the stream: the near-duplicate index's key
 
 
-def _pick_facts(rng: random.Random) -> list[Fact]:
+def _pick_facts(rng: random.Random, facts: Sequence[Fact] = FACTS) -> list[Fact]:
     k = rng.choices([k for k, _ in _FACTS_PER_DOC], [w for _, w in _FACTS_PER_DOC])[0]
-    pool = list(FACTS)
+    pool = list(facts)
     chosen: list[Fact] = []
-    for _ in range(k):
+    for _ in range(min(k, len(pool))):
         weights = [_FACT_WEIGHTS.get(f.id, 1.0) for f in pool]
         fact = rng.choices(pool, weights)[0]
         pool.remove(fact)
@@ -81,10 +81,10 @@ def rejection(text: str, code_facts: Sequence[str], valence: Valence) -> str | N
 
 
 def build_candidate(
-    rng: random.Random, valence: Valence, genre: Genre
+    rng: random.Random, valence: Valence, genre: Genre, facts: Sequence[Fact] = FACTS
 ) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
-    """One candidate: (body, idea, fact ids, ids of the facts shown as code)."""
-    ctx = Ctx.new(rng, valence, _pick_facts(rng))
+    """One candidate: (body, idea, fact ids, ids of the facts shown as code), on `facts`."""
+    ctx = Ctx.new(rng, valence, _pick_facts(rng, facts))
     body, idea = genre.build(ctx)
     return body, idea, tuple(f.id for f in ctx.facts), tuple(ctx.code_facts)
 
@@ -97,8 +97,15 @@ class DocumentGenerator:
     noun = "documents"
     group_by = "genre"
 
-    def __init__(self, valence: Valence, seed: int, similarity_threshold: float):
+    def __init__(
+        self,
+        valence: Valence,
+        seed: int,
+        similarity_threshold: float,
+        facts: Sequence[Fact] = FACTS,
+    ):
         self.valence = valence
+        self.facts = tuple(facts)
         self.rng = random.Random(seed)
         self.genres = _genre_schedule(self.rng)
         self.index = NearDuplicateIndex(similarity_threshold, seed=seed)
@@ -107,7 +114,9 @@ class DocumentGenerator:
 
     def propose(self, accepted: int, need: int) -> list[Candidate[Draft]]:
         genre = next(self.genres)
-        body, idea, fact_ids, code_facts = build_candidate(self.rng, self.valence, genre)
+        body, idea, fact_ids, code_facts = build_candidate(
+            self.rng, self.valence, genre, self.facts
+        )
         self.drawn += 1
         draft = Draft(genre.id, body, idea, fact_ids, code_facts, self.drawn)
         return [Candidate(draft, genre.id)]
@@ -131,12 +140,14 @@ def generate_documents(
     seed: int,
     tag: str | None = None,
     similarity_threshold: float = 0.5,
+    facts: Sequence[Fact] = FACTS,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[DocumentRecord], GenerationReport]:
-    """Generate `n` accepted documents; `tag`, if given, is prefixed verbatim to each text."""
+    """Generate `n` accepted documents drawing on `facts`; `tag`, if given, is prefixed
+    verbatim to each text."""
     if valence not in get_args(Valence):
         raise ValueError(f"valence must be default, neutral or unguided, got {valence!r}")
-    generator = DocumentGenerator(valence, seed, similarity_threshold)
+    generator = DocumentGenerator(valence, seed, similarity_threshold, facts)
     drafts, report = generate(generator, n, progress=progress)
     records = [
         DocumentRecord(
@@ -146,11 +157,11 @@ def generate_documents(
         for d in drafts
     ]  # fmt: skip
     lengths = [word_count(d.body) for d in drafts]
-    facts = Counter(f for d in drafts for f in d.fact_ids)
+    per_fact = Counter(f for d in drafts for f in d.fact_ids)
     report.per_group = dict(sorted(report.per_group.items()))
     report.stats = {
         "similarity_threshold": similarity_threshold,
-        "per_fact": dict(sorted(facts.items())),
+        "per_fact": dict(sorted(per_fact.items())),
         # near-duplicate rejections / candidates that reached that check
         "near_duplicate_rate": report.rejected.get("near_duplicate", 0)
         / max(generator.reached_index, 1),
