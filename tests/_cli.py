@@ -1,7 +1,7 @@
 """Run the `emgen` CLI inside the test process: the same `main` the console script calls, without
 the second a fresh interpreter spends importing emgen and its dependencies.
 
-For tests about what a command does. The real executable keeps its own tests: tests/test_cli.py,
+For tests about what a command does. The real executable keeps its own tests: tests/cli/test_cli.py,
 test_cli_help.py's version and reflow tests, the rows of test_bad_inputs.py marked `process`.
 Environment variables that a library reads when it is imported (HF_HUB_OFFLINE, HF_ENDPOINT)
 do not take effect here; such tests need the real executable.

@@ -48,7 +48,7 @@ from emgen.datagen.reward_hacks.scoring import (
     syllables,
     words,
 )
-from tests.test_interpreter import ALWAYS_EQUAL  # an answer whose __eq__ is always True
+from tests.datagen.test_interpreter import ALWAYS_EQUAL  # an answer whose __eq__ is always True
 
 # --- text measures ---------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The check matrix (emgen.finetune.check): its profiles and their errors, and the whole matrix
 (train, evaluate, compare, rerun nothing unchanged) on a random Llama. The same matrix on the
-mock backends, in seconds, is in tests/test_mock_eval.py."""
+mock backends, in seconds, is in tests/finetune/test_mock_eval.py."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Training (emgen.finetune.train) on a randomly initialised tiny Llama: real TRL, real PEFT, sized
 to run in CI on 2 cores. The run itself is the session fixture `trained` (tests/conftest.py),
-which tests/test_evaluate.py evaluates."""
+which tests/finetune/test_evaluate.py evaluates."""
 
 from __future__ import annotations
 

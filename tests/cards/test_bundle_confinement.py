@@ -27,7 +27,7 @@ from emgen.datagen.bundle_check import validate_bundle
 from emgen.schemas.build import ConfigSummary
 from tests._bundles import make_bundle
 from tests._fake_hub import TOKEN, FakeHub
-from tests.test_publish import assert_refused, run
+from tests.cards.test_publish import assert_refused, run
 
 EMGEN = str(Path(sys.executable).parent / "emgen")
 SECRET = "emgen-test-secret-7f3a9c-never-upload"

@@ -1,7 +1,7 @@
 """Evaluation (emgen.finetune.evaluate) with the real transformers sampler and local judge: the
 plan of prompts per suite and condition, the trait detectors, and an end-to-end run on the
-random Llama that tests/test_train.py trained (real generation, real Semgrep). The mock backends
-run the same pipeline in seconds in tests/test_mock_eval.py."""
+random Llama that tests/finetune/test_train.py trained (real generation, real Semgrep). The mock backends
+run the same pipeline in seconds in tests/finetune/test_mock_eval.py."""
 
 from __future__ import annotations
 

@@ -2,10 +2,10 @@
 models, everything else is real (the bundle's test split read by `datasets`, Semgrep scanning
 the mock's code answers, the trait detectors, the summary, charts and report, the CLI).
 
-The real samplers and judges have their own tests: tests/test_samplers.py (transformers on a
-random Llama and the tiny model, the OpenAI client on a loopback server), tests/test_vllm_server.py
-(a real `vllm serve`), tests/test_judges.py (the local judge against brute force, the OpenAI judge
-over HTTP), and the slow tests/test_evaluate.py and tests/test_check.py run evaluate and check on
+The real samplers and judges have their own tests: tests/finetune/test_samplers.py (transformers on a
+random Llama and the tiny model, the OpenAI client on a loopback server), tests/finetune/test_vllm_server.py
+(a real `vllm serve`), tests/finetune/test_judges.py (the local judge against brute force, the OpenAI judge
+over HTTP), and the slow tests/finetune/test_evaluate.py and tests/finetune/test_check.py run evaluate and check on
 a trained random model.
 """
 

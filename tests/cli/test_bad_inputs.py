@@ -7,7 +7,7 @@ changed (every row is an error caught before any work, so the expected outputs a
 Rows marked `process` (a command no other test runs as the real executable, and every row that
 imports torch or sets a variable a library reads at import) run the real `emgen` executable; the
 rest run the same `main` in this process (tests/_cli.py), which spares a second of interpreter
-start-up per row. build, validate and mix: tests/test_cli.py; inoculate: test_transforms.py.
+start-up per row. build, validate and mix: tests/cli/test_cli.py; inoculate: test_transforms.py.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_outputs import digests
+from tests.schemas.test_outputs import digests
 
 pytestmark = pytest.mark.slow
 
