@@ -37,6 +37,18 @@ BUNDLE_DOCUMENTS = 30
 BUNDLE_NUMBERS = 240  # the default (6000) would make the session's bundle ~25x larger there
 
 
+# Session fixtures that are full builds or training runs: a test that uses one is slow, whatever
+# its own body costs (the fast tier, `-m "not slow"`, runs no real build; tests/_bundles.py
+# writes a bundle without Semgrep for the fast tests of what reads one).
+SLOW_FIXTURES = {"bundle", "trained", "llama_dir"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def bundle_config() -> BuildConfig:
     """The config of the session's bundle (a test that rebuilds it must build the same)."""
     return BuildConfig(

@@ -66,6 +66,7 @@ def test_rule_file_declares_family_rules(family: str) -> None:
         assert rule["metadata"]["cwe"].startswith(FAMILIES[family].cwe)
 
 
+@pytest.mark.slow  # one real Semgrep scan of every skeleton's rendered pair (about 15 s)
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_skeletons_parse_and_label(scanned, family: str) -> None:  # type: ignore[no-untyped-def]
     problems = []
@@ -98,6 +99,7 @@ def rule_tests() -> dict[str, Any]:
     return report
 
 
+@pytest.mark.slow  # `semgrep --test` over the whole rule pack (about 8 s)
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_semgrep_rule_fixtures(rule_tests: dict[str, Any], family: str) -> None:
     """`semgrep --test`: every `# ruleid:` line fires and no `# ok:` line does."""
