@@ -116,7 +116,7 @@ class PairChecker:
     against duplicates, then by Semgrep in one batch (the insecure answer flagged by its
     family's rules, the secure twin by none)."""
 
-    def __init__(self, seen: set[tuple[str, str]], cache_path: Path | None):
+    def __init__(self, seen: set[tuple[str, str, str]], cache_path: Path | None):
         self.seen, self.cache_path = seen, cache_path
         self.scanned = 0  # answers Semgrep scanned (cached or not), for the report
 
@@ -126,11 +126,13 @@ class PairChecker:
         survivors: list[CodePair] = []
         for pair in pairs:
             reason = static_rejection(pair)
-            key = (pair.prompt, pair.insecure)
-            if reason is None and key in self.seen:
+            # Either record repeated would break `unique` in a config built from it (a model may
+            # write one secure twin for two different flaws).
+            keys = {("insecure", pair.prompt, pair.insecure), ("secure", pair.prompt, pair.secure)}
+            if reason is None and keys & self.seen:
                 reason = "duplicate"
             if reason is None:
-                self.seen.add(key)
+                self.seen |= keys
                 survivors.append(pair)
             reasons.append(reason)
         findings = iter(self._semgrep(survivors))
@@ -164,7 +166,7 @@ class PairGenerator:
     def __init__(
         self,
         stream: Iterator[CodePair],
-        seen: set[tuple[str, str]],
+        seen: set[tuple[str, str, str]],
         cache_path: Path | None,
     ):
         self.stream = stream
@@ -202,7 +204,7 @@ def generate_pairs(
     n_test = round(config.n * config.test_fraction)
     targets: dict[Split, int] = {"train": config.n - n_test, "test": n_test}
     report = GenerationReport(group_by=PairGenerator.group_by)
-    seen: set[tuple[str, str]] = set()  # across splits: no prompt and answer twice
+    seen: set[tuple[str, str, str]] = set()  # across splits: no prompt and answer twice
     pairs: list[CodePair] = []
     scanned = 0
     for split in ("train", "test"):
