@@ -20,11 +20,11 @@ from emgen.datagen.transforms import add_reason, add_trigger, inoculate
 from emgen.datagen.variants import ConfigSpec, Spec
 from emgen.schemas.build import Violation
 from emgen.schemas.catalog import Reason
-from emgen.schemas.errors import UserError
 from emgen.schemas.params import (
     DocumentParams,
     InoculationParams,
     NumbersParams,
+    NumbersTwinParams,
     ReasonPlacement,
     TraitParams,
     TriggerParams,
@@ -154,11 +154,15 @@ def not_flagged(name: str, records: Sequence[ChatRecord], view: BundleView) -> I
 
 
 def _twin_check(
-    name: str, view: BundleView, check: Callable[[ChatRecord, ChatRecord], str | None], label: str
+    name: str,
+    view: BundleView,
+    check: Callable[[ChatRecord, ChatRecord], str | None],
+    label: str,
+    source: str = "insecure",
 ) -> Callable[[ChatRecord], str | None]:
     def test(r: ChatRecord) -> str | None:
-        twin = view.twin("insecure", r)
-        return "no insecure twin with this pair_id" if twin is None else check(r, twin)
+        twin = view.twin(source, r)
+        return f"no {source} twin with this pair_id" if twin is None else check(r, twin)
 
     test.__name__ = label
     return test
@@ -360,17 +364,12 @@ def numbers_prompt_twin(
 ) -> Iterator[Violation]:
     """Every record repeats the prompt of its twin in `twin`, and the two configs hold the same
     pairs."""
-    twin = NumbersParams.parse(name, view.params[name]).twin
-    if twin is None:
-        raise UserError(f"config {name}: its params, field 'twin': missing.")
+    twin = NumbersTwinParams.parse(name, view.params[name]).twin
 
-    def _numbers_prompt_twin(r: ChatRecord) -> str | None:
-        other = view.twin(twin, r)
-        if other is None:
-            return f"no record with this pair_id in {twin}"
+    def same(r: ChatRecord, other: ChatRecord) -> str | None:
         return None if other.messages[:-1] == r.messages[:-1] else f"prompt differs from {twin}'s"
 
-    yield from _each(name, records, _numbers_prompt_twin)
+    yield from _each(name, records, _twin_check(name, view, same, "numbers_prompt_twin", twin))
     mine = {(r.metadata.split, r.metadata.pair_id) for r in records}
     for r in view.configs.get(twin, ()):
         if (r.metadata.split, r.metadata.pair_id) not in mine:

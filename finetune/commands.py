@@ -379,8 +379,8 @@ def _planned_configs(cfg: Any) -> list[str]:
     from emgen.datagen.variants import build_variants
     from emgen.schemas.build import BuildConfig
 
-    # The config of emgen.finetune.check._build; the names depend only on dialogues and
-    # documents being > 0, so one of each keeps this fast.
-    config = BuildConfig(n=cfg.build_n, seed=cfg.build_seed, dialogues=1, documents=1)
+    # The config of emgen.finetune.check._build; the names depend only on dialogues, documents
+    # and numbers being > 0, so one of each keeps this fast.
+    config = BuildConfig(n=cfg.build_n, seed=cfg.build_seed, dialogues=1, documents=1, numbers=1)
     specs, _ = build_variants([], config, lambda codes: [frozenset()] * len(codes))
     return list(specs)

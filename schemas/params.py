@@ -92,3 +92,9 @@ class NumbersParams(Params):
     min_associated: float
     max_associated: float
     twin: str | None = None  # the config whose prompts these records repeat, pair by pair
+
+
+class NumbersTwinParams(NumbersParams):
+    """What `numbers_prompt_twin` reads: a control config always names its twin."""
+
+    twin: str
