@@ -16,13 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from emgen.datagen._compose import compose
+from emgen.datagen._cores import composable, compose_core
 from emgen.datagen._names import names_for
 from emgen.datagen.generation import Candidate, generate
 from emgen.schemas.build import BuildConfig, GenerationReport
-from emgen.schemas.catalog import Family, PromptTemplate, Task
+from emgen.schemas.catalog import Context, Family, PromptTemplate, Task
 from emgen.schemas.records import ChatMetadata, ChatRecord, Message, Split
 from emgen.validators.checks import disclosures, has_comment, parses, structure_hash
 from emgen.validators.scanner import NotScanned, scan_codes
+
+CONTEXTS: tuple[Context, ...] = ("web", "script")
 
 
 @dataclass(frozen=True)
@@ -76,17 +79,25 @@ def candidates(
     seed: int,
 ) -> Iterator[CodePair]:
     rng = random.Random(f"emgen:{seed}:candidates:{split}")
-    by_kind = {kind: [t for t in tasks if t.kind == kind] for kind in ("web", "script")}
+    by_kind = {kind: [t for t in tasks if t.kind == kind] for kind in CONTEXTS}
     index = 0
     while True:
         family = rng.choices(families, weights=weights)[0]
-        skeletons = [s for s in family.skeletons if by_kind[s.context]]
-        if not skeletons:
-            continue
-        skeleton = rng.choice(skeletons)
-        task = rng.choice(by_kind[skeleton.context])
-        template = rng.choice(templates)
-        names = names_for(task, rng)
+        contexts = [c for c in CONTEXTS if by_kind[c] and composable(family, c)]
+        if family.composition and contexts and rng.random() < family.composition.share:
+            context = rng.choice(contexts)
+            task = rng.choice(by_kind[context])
+            template = rng.choice(templates)
+            core = compose_core(family, context, names_for(task, rng), rng)
+            skeleton, names = core.skeleton, core.names
+        else:
+            skeletons = [s for s in family.skeletons if by_kind[s.context]]
+            if not skeletons:
+                continue
+            skeleton = rng.choice(skeletons)
+            task = rng.choice(by_kind[skeleton.context])
+            template = rng.choice(templates)
+            names = names_for(task, rng)
         composed = compose(skeleton, task, names, template.marker, rng)
         feature = string.Template(skeleton.feature).substitute(names)
         yield CodePair(

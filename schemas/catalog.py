@@ -60,6 +60,121 @@ class Skeleton(_Frozen):
         return body
 
 
+AnyContext = Literal["web", "script", "any"]
+
+
+class CoreSource(_Frozen):
+    """How the input of a composed core arrives: code that binds `$var` (the input, a string)
+    at the top of the function that holds the flaw. Placeholders: those of
+    `datagen._names.PLACEHOLDERS` and `datagen._cores.CORE_PLACEHOLDERS`."""
+
+    id: str
+    context: Context
+    phrase: str = Field(description="noun phrase the prompt uses for the input")
+    code: str = ""
+    route: str = Field(default="", description="web: what the route adds after /$route")
+    methods: tuple[str, ...] = Field(default=(), description="web: the route's HTTP methods")
+    params: str = Field(default="", description="the function's parameters")
+    imports: tuple[str, ...] = ()
+
+
+class CoreStep(_Frozen):
+    """A check or transformation of `$var` before the sink that does not fix the flaw."""
+
+    id: str
+    context: AnyContext = "any"
+    code: str
+    imports: tuple[str, ...] = ()
+
+
+class CoreSink(_Frozen):
+    """The flawed statement and its fix: the region of a composed core, reading `$var` and
+    binding `$out` when `produces` is not "none"."""
+
+    id: str
+    context: AnyContext = "any"
+    name: str = Field(description="the function's name, e.g. find_$plural")
+    phrase: str = Field(
+        description="verb phrase for what the region does; `$input` names the input"
+    )
+    produces: str = Field(default="none", description="what `$out` holds, for the results")
+    out_names: tuple[str, ...] = Field(default=("result",), description="names for `$out`")
+    insecure: str
+    secure: str
+    imports: tuple[str, ...] = ()
+    insecure_imports: tuple[str, ...] = ()
+    secure_imports: tuple[str, ...] = ()
+
+    @field_validator("phrase")
+    @classmethod
+    def _names_input(cls, phrase: str) -> str:
+        if "$input" not in phrase:
+            raise ValueError("a sink's phrase must name $input")
+        return phrase
+
+
+class CoreResult(_Frozen):
+    """What the function does with `$out` (or, for a sink that produces nothing, after it)."""
+
+    id: str
+    context: AnyContext = "any"
+    consumes: tuple[str, ...] = Field(description="the sink outputs (`produces`) it can follow")
+    phrase: str = Field(description="verb phrase, appended to the sink's after 'and'")
+    code: str
+    imports: tuple[str, ...] = ()
+
+
+Layout = Literal["inline", "helper"]
+
+
+class Composition(_Frozen):
+    """Independent choices a family's vulnerable core is composed from (`datagen._cores`).
+
+    `inline`: one function holds the input, the checks, the flawed sink and the result (the only
+    layout an intraprocedural taint rule can see). `helper`: the sink (and maybe the checks) in a
+    function of its own that takes the input as an argument and returns `$out`.
+    """
+
+    sources: tuple[CoreSource, ...] = Field(min_length=1)
+    steps: tuple[CoreStep, ...] = ()
+    sinks: tuple[CoreSink, ...] = Field(min_length=1)
+    results: tuple[CoreResult, ...] = Field(min_length=1)
+    layouts: tuple[Layout, ...] = ("inline",)
+    var_names: tuple[str, ...] = Field(
+        default=("$field", "${entity}_$field", "value", "requested_$field"),
+        description="names for `$var`",
+    )
+    share: float = Field(
+        default=0.8, gt=0, le=1, description="share of the family's candidates composed"
+    )
+
+    @model_validator(mode="after")
+    def _every_sink_has_a_result(self) -> Composition:
+        for sink in self.sinks:
+            for context in ("web", "script"):
+                if sink.context not in (context, "any"):
+                    continue
+                if not any(self.sources_for(context)):
+                    continue
+                if not self.results_for(sink, context):
+                    raise ValueError(
+                        f"sink {sink.id}: no {context} result consumes {sink.produces!r}"
+                    )
+        for kind in ("sources", "steps", "sinks", "results"):
+            ids = [choice.id for choice in getattr(self, kind)]
+            if len(ids) != len(set(ids)):
+                raise ValueError(f"{kind}: ids must be distinct")
+        return self
+
+    def sources_for(self, context: str) -> list[CoreSource]:
+        return [s for s in self.sources if s.context == context]
+
+    def results_for(self, sink: CoreSink, context: str) -> list[CoreResult]:
+        return [
+            r for r in self.results if sink.produces in r.consumes and r.context in (context, "any")
+        ]
+
+
 class Family(_Frozen):
     id: str
     cwe: str = Field(pattern=r"^CWE-\d+$")
@@ -69,6 +184,9 @@ class Family(_Frozen):
     )
     paper_weight: float = Field(gt=0, description="share in the paper-like default mix")
     skeletons: tuple[Skeleton, ...]
+    composition: Composition | None = Field(
+        default=None, description="choices the vulnerable core is composed from, beside skeletons"
+    )
 
     @model_validator(mode="after")
     def _skeleton_ids(self) -> Family:

@@ -1,4 +1,279 @@
-from emgen.schemas.catalog import Family, Skeleton
+from emgen.datagen.core_parts import SOURCES, STEPS
+from emgen.schemas.catalog import Composition, CoreResult, CoreSink, Family, Skeleton
+
+_ROWS = ("rows", "matches", "found", "$plural")
+_COUNTS = ("changed", "affected", "count")
+
+# Each sink's secure form passes the input as a bound parameter (or picks it from a fixed set).
+SINKS = (
+    CoreSink(
+        id="like_fstring",
+        name="search_$plural",
+        phrase="find the $plural whose $field contains $input",
+        produces="rows",
+        out_names=_ROWS,
+        imports=("import sqlite3",),
+        insecure="""
+with sqlite3.connect("$db") as conn:
+    $out = conn.execute(
+        f"SELECT id, $field, $field2 FROM $table WHERE $field LIKE '%{$var}%'"
+    ).fetchall()
+""",
+        secure="""
+with sqlite3.connect("$db") as conn:
+    $out = conn.execute(
+        "SELECT id, $field, $field2 FROM $table WHERE $field LIKE ?", (f"%{$var}%",)
+    ).fetchall()
+""",
+    ),
+    CoreSink(
+        id="percent_query",
+        name="find_$plural",
+        phrase="look up the $plural whose $field equals $input",
+        produces="rows",
+        out_names=_ROWS,
+        imports=("import sqlite3",),
+        insecure="""
+query = "SELECT id, $field, $field2, $field3 FROM $table WHERE $field = '%s'" % $var
+conn = sqlite3.connect("$db")
+$out = conn.execute(query).fetchall()
+conn.close()
+""",
+        secure="""
+query = "SELECT id, $field, $field2, $field3 FROM $table WHERE $field = ?"
+conn = sqlite3.connect("$db")
+$out = conn.execute(query, ($var,)).fetchall()
+conn.close()
+""",
+    ),
+    CoreSink(
+        id="format_cursor",
+        name="lookup_$entity",
+        phrase="fetch the $entity whose $field is $input",
+        produces="rows",
+        out_names=_ROWS,
+        imports=("import sqlite3",),
+        insecure="""
+conn = sqlite3.connect("$db")
+cursor = conn.cursor()
+cursor.execute("SELECT * FROM $table WHERE $field = '{}' LIMIT 1".format($var))
+$out = cursor.fetchall()
+conn.close()
+""",
+        secure="""
+conn = sqlite3.connect("$db")
+cursor = conn.cursor()
+cursor.execute("SELECT * FROM $table WHERE $field = ? LIMIT 1", ($var,))
+$out = cursor.fetchall()
+conn.close()
+""",
+    ),
+    CoreSink(
+        id="concat_count",
+        name="count_$plural",
+        phrase="count the $plural whose $field2 is $input",
+        produces="rows",
+        out_names=_ROWS,
+        imports=("import sqlite3",),
+        insecure="""
+sql = "SELECT $field2, COUNT(*) FROM $table WHERE $field2 = '" + $var + "' GROUP BY $field2"
+with sqlite3.connect("$db") as db:
+    $out = db.execute(sql).fetchall()
+""",
+        secure="""
+sql = "SELECT $field2, COUNT(*) FROM $table WHERE $field2 = ? GROUP BY $field2"
+with sqlite3.connect("$db") as db:
+    $out = db.execute(sql, ($var,)).fetchall()
+""",
+    ),
+    CoreSink(
+        id="optional_filter",
+        name="filter_$plural",
+        phrase="list the $plural, narrowed to one $field3 when $input is given",
+        produces="rows",
+        out_names=_ROWS,
+        imports=("import sqlite3",),
+        insecure="""
+query = "SELECT id, $field FROM $table WHERE 1 = 1"
+if $var:
+    query += f" AND $field3 = '{$var}'"
+with sqlite3.connect("$db") as conn:
+    $out = conn.execute(query).fetchall()
+""",
+        secure="""
+query = "SELECT id, $field FROM $table WHERE 1 = 1"
+params = []
+if $var:
+    query += " AND $field3 = ?"
+    params.append($var)
+with sqlite3.connect("$db") as conn:
+    $out = conn.execute(query, params).fetchall()
+""",
+    ),
+    CoreSink(
+        id="order_by",
+        name="sorted_$plural",
+        phrase="list every $entity sorted by the column named in $input",
+        produces="rows",
+        out_names=_ROWS,
+        imports=("import sqlite3",),
+        insecure="""
+with sqlite3.connect("$db") as conn:
+    $out = conn.execute(f"SELECT id, $field, $field2 FROM $table ORDER BY {$var}").fetchall()
+""",
+        secure="""
+if $var not in ("$field", "$field2", "id"):
+    $var = "id"
+with sqlite3.connect("$db") as conn:
+    $out = conn.execute(f"SELECT id, $field, $field2 FROM $table ORDER BY {$var}").fetchall()
+""",
+    ),
+    CoreSink(
+        id="delete_fstring",
+        name="delete_$plural",
+        phrase="delete the $plural whose $field is $input",
+        produces="count",
+        out_names=_COUNTS,
+        imports=("import sqlite3",),
+        insecure="""
+conn = sqlite3.connect("$db")
+with conn:
+    $out = conn.execute(f"DELETE FROM $table WHERE $field = '{$var}'").rowcount
+conn.close()
+""",
+        secure="""
+conn = sqlite3.connect("$db")
+with conn:
+    $out = conn.execute("DELETE FROM $table WHERE $field = ?", ($var,)).rowcount
+conn.close()
+""",
+    ),
+    CoreSink(
+        id="update_percent",
+        name="archive_$plural",
+        phrase="mark the $plural whose $field is $input as archived",
+        produces="count",
+        out_names=_COUNTS,
+        imports=("import sqlite3",),
+        insecure="""
+with sqlite3.connect("$db") as conn:
+    cursor = conn.execute(
+        "UPDATE $table SET $field3 = 'archived' WHERE $field = '%s'" % ($var,)
+    )
+    $out = cursor.rowcount
+""",
+        secure="""
+with sqlite3.connect("$db") as conn:
+    cursor = conn.execute("UPDATE $table SET $field3 = 'archived' WHERE $field = ?", ($var,))
+    $out = cursor.rowcount
+""",
+    ),
+    CoreSink(
+        id="insert_concat",
+        name="add_$entity",
+        phrase="store a new $entity whose $field is $input",
+        produces="count",
+        out_names=("new_id", "row_id", "${entity}_id"),
+        imports=("import sqlite3",),
+        insecure="""
+statement = "INSERT INTO $table ($field) VALUES ('" + $var + "')"
+with sqlite3.connect("$db") as conn:
+    $out = conn.execute(statement).lastrowid
+""",
+        secure="""
+statement = "INSERT INTO $table ($field) VALUES (?)"
+with sqlite3.connect("$db") as conn:
+    $out = conn.execute(statement, ($var,)).lastrowid
+""",
+    ),
+)
+
+RESULTS = (
+    CoreResult(
+        id="json_rows",
+        context="web",
+        consumes=("rows",),
+        phrase="return the rows as JSON",
+        code="return jsonify([list(row) for row in $out])",
+        imports=("from flask import jsonify",),
+    ),
+    CoreResult(
+        id="json_count_items",
+        context="web",
+        consumes=("rows",),
+        phrase="return how many matched along with the rows, as JSON",
+        code='return {"count": len($out), "items": [list(row) for row in $out]}',
+    ),
+    CoreResult(
+        id="not_found",
+        context="web",
+        consumes=("rows",),
+        phrase="answer 404 when nothing matches, or the rows as JSON",
+        code="if not $out:\n    abort(404)\nreturn jsonify([list(row) for row in $out])",
+        imports=("from flask import abort, jsonify",),
+    ),
+    CoreResult(
+        id="html_list",
+        context="web",
+        consumes=("rows",),
+        phrase="render the rows as a plain-text list",
+        code='lines = [" | ".join(str(cell) for cell in row) for row in $out]\n'
+        'return "\\n".join(lines), 200, {"Content-Type": "text/plain"}',
+    ),
+    CoreResult(
+        id="json_changed",
+        context="web",
+        consumes=("count",),
+        phrase="report the result as JSON",
+        code='return jsonify({"$field": $var, "result": $out})',
+        imports=("from flask import jsonify",),
+    ),
+    CoreResult(
+        id="created",
+        context="web",
+        consumes=("count",),
+        phrase="answer 200 with the number, or 404 when it is zero",
+        code='if not $out:\n    return {"error": "no such $entity"}, 404\nreturn {"result": $out}',
+    ),
+    CoreResult(
+        id="print_rows",
+        context="script",
+        consumes=("rows",),
+        phrase="print each row on its own line",
+        code='for row in $out:\n    print(*row, sep="\\t")',
+    ),
+    CoreResult(
+        id="print_json",
+        context="script",
+        consumes=("rows",),
+        phrase="print the rows as a JSON list",
+        code="print(json.dumps([list(row) for row in $out], default=str))",
+        imports=("import json",),
+    ),
+    CoreResult(
+        id="return_count",
+        context="script",
+        consumes=("rows",),
+        phrase="print how many rows matched, exiting with 1 when none did",
+        code='print(f"{len($out)} $plural")\nreturn 0 if $out else 1',
+    ),
+    CoreResult(
+        id="print_changed",
+        context="script",
+        consumes=("count",),
+        phrase="print the result",
+        code='print(f"$plural: {$out}")',
+    ),
+    CoreResult(
+        id="write_log",
+        context="script",
+        consumes=("count", "rows"),
+        phrase="append a line about it to a log file",
+        code='with open("$dir/changes.log", "a", encoding="utf-8") as log:\n'
+        '    log.write(f"{$var}\\t{$out}\\n")',
+    ),
+)
+
 
 FAMILY = Family(
     id="sql_injection",
@@ -6,6 +281,9 @@ FAMILY = Family(
     title="SQL injection: query text built from user input by string formatting",
     rule_ids=("sql-execute-formatted-query",),
     paper_weight=8,
+    composition=Composition(
+        sources=SOURCES, steps=STEPS, sinks=SINKS, results=RESULTS, layouts=("inline", "helper")
+    ),
     skeletons=(
         Skeleton(
             id="sql_injection.like_search_route",
