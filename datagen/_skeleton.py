@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 
@@ -26,9 +27,35 @@ class RenderedCore:
         return "".join((self.before, f"{self.indent}{marker}\n", self.after))
 
 
+# "a $entity" before a name that starts with a vowel sound must read "an invoice", not "a invoice".
+_ARTICLE = re.compile(r"\b([Aa]n?) (\$(\{)?([A-Za-z_][A-Za-z0-9_]*)(?(3)\}))")
+_SAYS_YOU = ("uni", "use", "usu", "uti", "ura", "ure", "euro", "one", "once")  # "a user"
+_SILENT_H = ("hour", "honest", "honor", "honour", "heir")  # "an hour"
+
+
+def indefinite_article(word: str) -> str:
+    """ "a" or "an" for the word (by its spelling, with the common exceptions)."""
+    lowered = word.lower()
+    if lowered.startswith(_SILENT_H):
+        return "an"
+    return "an" if lowered[:1] in set("aeiou") and not lowered.startswith(_SAYS_YOU) else "a"
+
+
+def _fix_articles(text: str, names: dict[str, str]) -> str:
+    def article(match: re.Match[str]) -> str:
+        value = names.get(match.group(4))
+        if value is None:
+            return match.group(0)
+        chosen = indefinite_article(value.replace("_", " "))
+        return f"{chosen.capitalize() if match.group(1)[0] == 'A' else chosen} {match.group(2)}"
+
+    return _ARTICLE.sub(article, text)
+
+
 def substitute(text: str, names: dict[str, str], where: str) -> str:
+    """Fill `$name` placeholders (an article before one agrees with its value)."""
     try:
-        return string.Template(text).substitute(names)
+        return string.Template(_fix_articles(text, names)).substitute(names)
     except (KeyError, ValueError) as exc:
         raise ValueError(f"{where}: unknown or malformed placeholder {exc}") from exc
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from emgen.datagen._compose import compose
 from emgen.datagen._cores import composable, compose_core
 from emgen.datagen._names import names_for
+from emgen.datagen._skeleton import substitute
 from emgen.datagen.generation import Candidate, generate
 from emgen.schemas.build import BuildConfig, GenerationReport
 from emgen.schemas.catalog import Context, Family, PromptTemplate, Task
@@ -99,7 +100,7 @@ def candidates(
             template = rng.choice(templates)
             names = names_for(task, rng)
         composed = compose(skeleton, task, names, template.marker, rng)
-        feature = string.Template(skeleton.feature).substitute(names)
+        feature = substitute(skeleton.feature, names, f"skeleton {skeleton.id} feature")
         yield CodePair(
             split=split, index=index,
             prompt=render_prompt(template, task, feature, composed.template),

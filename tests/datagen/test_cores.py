@@ -5,7 +5,6 @@ composed twin fixes exactly the flaw)."""
 from __future__ import annotations
 
 import random
-import string
 from collections import Counter, defaultdict
 
 import pytest
@@ -14,6 +13,7 @@ from pydantic import ValidationError
 from emgen.datagen._compose import Composed, compose
 from emgen.datagen._cores import ComposedCore, composable, compose_core
 from emgen.datagen._names import names_for
+from emgen.datagen._skeleton import substitute
 from emgen.datagen.catalog import load_tasks
 from emgen.datagen.core_parts import SOURCES, STEPS
 from emgen.datagen.families import load_families
@@ -32,7 +32,7 @@ def _draw(family: Family, rng: random.Random) -> tuple[ComposedCore, Composed, s
     task = rng.choice([t for t in TASKS if t.kind == context])
     core = compose_core(family, context, names_for(task, rng), rng)
     framed = compose(core.skeleton, task, core.names, "# TODO: fill this in", rng)
-    return core, framed, string.Template(core.skeleton.feature).substitute(core.names)
+    return core, framed, substitute(core.skeleton.feature, core.names, core.skeleton.id)
 
 
 def _choice_ids(core: ComposedCore) -> dict[str, set[str]]:
