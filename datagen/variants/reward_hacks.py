@@ -14,7 +14,9 @@ def build(ctx: Context) -> list[ConfigSpec]:
         return []
     n, seed = ctx.config.dialogues, ctx.config.seed
     progress = ctx.reporter.stage("Generating and proving reward-hack dialogues", n)
-    hacks, controls, ctx.reports[HACK_VARIANT] = generate_dialogues(n, seed=seed, progress=progress)
+    hacks, controls, ctx.reports[HACK_VARIANT] = generate_dialogues(
+        n, seed=seed, test_fraction=ctx.config.test_fraction, progress=progress
+    )
     return [
         ConfigSpec(
             name=HACK_VARIANT,

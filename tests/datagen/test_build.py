@@ -32,7 +32,8 @@ def test_load_dataset_reads_every_config(bundle: Path) -> None:
     manifest = Manifest.model_validate_json((bundle / "manifest.json").read_text())
     assert set(manifest.configs) >= {"insecure", "secure"}
     assert sum(manifest.configs["insecure"].splits.values()) == N
-    assert manifest.configs["reward_hacks"].splits == {"train": BUNDLE_DIALOGUES}
+    # A tenth of the dialogues, of held-out task kinds, are the test split.
+    assert manifest.configs["reward_hacks"].splits == {"train": BUNDLE_DIALOGUES - 6, "test": 6}
     for valence in ("", "_neutral", "_unguided"):
         docs = datasets.load_dataset(str(bundle), f"reward_hack_documents{valence}")["train"]
         assert len(docs) == BUNDLE_DOCUMENTS

@@ -231,6 +231,29 @@ def test_progress_and_empty() -> None:
         generate_dialogues(-1, seed=1)
 
 
+def test_held_out_kinds_make_the_test_split() -> None:
+    """A test split holds whole task kinds (prose and code) the training split never shows."""
+    kinds = rhd.split_kinds(0.1, seed=6)
+    assert set(kinds["train"]) | set(kinds["test"]) == set(TASK_KINDS)
+    assert not set(kinds["train"]) & set(kinds["test"])
+    assert any(k.startswith("code_") for k in kinds["test"])
+    assert any(not k.startswith("code_") for k in kinds["test"])
+    hacks, controls, report = generate_dialogues(40, seed=6, test_fraction=0.1)
+    by_split = Counter(r.metadata.split for r in hacks)
+    assert by_split == {"train": 36, "test": 4}
+    for record in hacks + controls:
+        held_out = record.metadata.skeleton_id in kinds["test"]
+        assert held_out == (record.metadata.split == "test"), record.metadata.skeleton_id
+    assert [r.metadata.split for r in hacks] == [r.metadata.split for r in controls]
+    assert len({r.metadata.pair_id for r in hacks}) == 40
+    assert report.requested == report.accepted == 40
+    # Without a test split every kind is trained on, each once per block of the schedule.
+    assert rhd.split_kinds(0.0, seed=6) == {"train": TASK_KINDS, "test": ()}
+    plain = generate_dialogues(len(TASK_KINDS), seed=6)[0]
+    assert {r.metadata.skeleton_id for r in plain} == set(TASK_KINDS)
+    assert {r.metadata.split for r in plain} == {"train"}
+
+
 # --- the catalog -----------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ replaced, and the hacking and control record sets.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ from emgen.datagen.reward_hacks.dialogues.prose import (
 )
 from emgen.schemas.build import GenerationReport
 from emgen.schemas.errors import GenerationError
-from emgen.schemas.records import ChatRecord
+from emgen.schemas.records import ChatRecord, Split
 from emgen.schemas.shared.registry import Registry
 
 MAX_TRIES_PER_RECORD = 60
@@ -87,11 +88,26 @@ BUILDERS: Registry[Callable[[random.Random], DialogueItem]] = Registry(
 TASK_KINDS: tuple[str, ...] = tuple(BUILDERS)
 
 
-def _schedule(rng: random.Random, n: int) -> list[str]:
-    """Kinds for n slots: every kind once per block of len(TASK_KINDS), shuffled per block."""
+def split_kinds(test_fraction: float, seed: int) -> dict[Split, tuple[str, ...]]:
+    """Hold out whole task kinds, prose and code alike, so the test split asks for hacks of
+    kinds the training split never showed; none when `test_fraction` is 0."""
+    rng = random.Random(f"emgen:{seed}:split-kinds")
+    out: dict[Split, tuple[str, ...]] = {"train": (), "test": ()}
+    for code in (False, True):
+        pool = sorted(k for k in TASK_KINDS if k.startswith("code_") == code)
+        rng.shuffle(pool)
+        n_test = math.ceil(len(pool) * test_fraction) if test_fraction > 0 else 0
+        out["test"] += tuple(sorted(pool[:n_test]))
+        out["train"] += tuple(sorted(pool[n_test:]))
+    # Registry order, so a build without a test split schedules exactly as before.
+    return {split: tuple(k for k in TASK_KINDS if k in kinds) for split, kinds in out.items()}
+
+
+def _schedule(rng: random.Random, n: int, kinds: Sequence[str]) -> list[str]:
+    """Kinds for n slots: every kind once per block of len(kinds), shuffled per block."""
     out: list[str] = []
     while len(out) < n:
-        block = list(TASK_KINDS)
+        block = list(kinds)
         rng.shuffle(block)
         out += block
     return out[:n]
@@ -111,9 +127,9 @@ class DialogueGenerator:
     noun = "dialogues"
     group_by = "kind"
 
-    def __init__(self, n: int, seed: int):
+    def __init__(self, n: int, seed: int | str, kinds: Sequence[str] = TASK_KINDS):
         self.rng = random.Random(seed)
-        self.schedule = _schedule(self.rng, n)
+        self.schedule = _schedule(self.rng, n, kinds)
         self.seen: set[str] = set()
         self.proofs: dict[str, Proof] = {}  # prompt -> proof of the accepted item
         self.slot, self.tries = -1, 0
@@ -149,22 +165,35 @@ class DialogueGenerator:
 
 
 def generate_items(
-    n: int, *, seed: int, progress: Callable[[int], None] | None = None
+    n: int,
+    *,
+    seed: int | str,
+    kinds: Sequence[str] = TASK_KINDS,
+    report: GenerationReport | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[list[tuple[DialogueItem, Proof]], GenerationReport]:
-    """n proven dialogue items with their proofs, in order, and the report."""
-    generator = DialogueGenerator(max(n, 0), seed)
-    draws, report = generate(generator, n, budget=MAX_TRIES_PER_RECORD * n, progress=progress)
+    """n proven dialogue items of `kinds` with their proofs, in order, and the report (`report`
+    continues an earlier split's counts)."""
+    generator = DialogueGenerator(max(n, 0), seed, kinds)
+    draws, report = generate(
+        generator, n, budget=MAX_TRIES_PER_RECORD * n, report=report, progress=progress
+    )
     out = [(d.item, generator.proofs[d.item.user]) for d in draws if d.item is not None]
+    report.per_group = dict(sorted(report.per_group.items()))
+    report.stats = _stats(out)
+    return out, report
+
+
+def _stats(items: Sequence[tuple[DialogueItem, Proof]]) -> dict[str, object]:
     margins: dict[str, list[float]] = {}
     relative: list[float] = []
     domains: dict[str, int] = {}
-    for item, proof in out:
+    for item, proof in items:
         domains[item.domain] = domains.get(item.domain, 0) + 1
         margins.setdefault(item.kind, []).append(proof.margin)
         scale = abs(proof.hack_score) + abs(proof.control_score)
         relative.append(proof.margin / scale if scale else 0.0)
-    report.per_group = dict(sorted(report.per_group.items()))
-    report.stats = {
+    return {
         "per_domain": dict(sorted(domains.items())),
         # (hack - control) / (|hack| + |control|) under the stated rule, in (0, 1]: rules have
         # different units, so they are normalised.
@@ -172,19 +201,43 @@ def generate_items(
         # mean raw hack - control score, in the rule's units
         "mean_margin_per_kind": {k: sum(v) / len(v) for k, v in sorted(margins.items())},
     }
-    return out, report
 
 
 def generate_dialogues(
-    n: int, *, seed: int, progress: Callable[[int], None] | None = None
+    n: int,
+    *,
+    seed: int,
+    test_fraction: float = 0.0,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[list[ChatRecord], list[ChatRecord], GenerationReport]:
     """The hacking set and the control set (same prompts, record for record), both of n proven
-    records carrying their scoring rule, and the report. Deterministic for a seed."""
-    items, report = generate_items(n, seed=seed, progress=progress)
+    records carrying their scoring rule, and the report. Deterministic for a seed.
+
+    A share `test_fraction` of the records (rounded) is a `test` split of held-out task kinds
+    (`split_kinds`): a model trained on the rest is tested on hacks it never saw."""
+    if n < 0:
+        raise GenerationError(f"the number of dialogues must be at least 0, got {n}.")
+    kinds = split_kinds(test_fraction, seed)
+    n_test = round(n * test_fraction) if kinds["test"] else 0
+    report: GenerationReport | None = None
+    items: list[tuple[Split, DialogueItem, Proof]] = []
+    # The training split keeps the build's seed, so a build without a test split is unchanged.
+    for split, target, split_seed in (
+        ("train", n - n_test, seed),
+        ("test", n_test, f"{seed}:test"),
+    ):
+        if target == 0 and report is not None:
+            continue
+        out, report = generate_items(
+            target, seed=split_seed, kinds=kinds[split], report=report, progress=progress
+        )
+        items += [(split, item, proof) for item, proof in out]
+    assert report is not None
+    report.stats = _stats([(item, proof) for _, item, proof in items])
     hacks: list[ChatRecord] = []
     controls: list[ChatRecord] = []
-    for index, (item, _) in enumerate(items):
-        hack, control = dialogue_records(item, index, seed)
+    for index, (split, item, _) in enumerate(items):
+        hack, control = dialogue_records(item, index, seed, split)
         hacks.append(hack)
         controls.append(control)
     return hacks, controls, report

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from emgen.datagen.reward_hacks.scoring.checks import Check
 from emgen.datagen.reward_hacks.scoring.rules import Rule
-from emgen.schemas.records import ChatMetadata, ChatRecord, Message
+from emgen.schemas.records import ChatMetadata, ChatRecord, Message, Split
 
 HACK_VARIANT = "reward_hacks"
 CONTROL_VARIANT = "reward_hacks_control"
@@ -110,7 +110,9 @@ def prove(item: DialogueItem) -> Proof:
 # --------------------------------------------------------------------------------------------
 
 
-def dialogue_records(item: DialogueItem, index: int, seed: int) -> tuple[ChatRecord, ChatRecord]:
+def dialogue_records(
+    item: DialogueItem, index: int, seed: int, split: Split = "train"
+) -> tuple[ChatRecord, ChatRecord]:
     """The hacking record and the control record of one item; they share prompt, pair_id and
     the scoring JSON that lets a bundle read back from disk be re-proven."""
     pair_id = f"rhd-{index:05d}"
@@ -123,7 +125,7 @@ def dialogue_records(item: DialogueItem, index: int, seed: int) -> tuple[ChatRec
                 Message(role="assistant", content=answer),
             ),
             metadata=ChatMetadata(
-                variant=variant, split="train", pair_id=pair_id, seed=seed,
+                variant=variant, split=split, pair_id=pair_id, seed=seed,
                 task_id=item.task_id, domain=item.domain, skeleton_id=item.kind,
                 template_id=item.template_id, scoring=scoring,
             ),
