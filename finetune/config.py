@@ -13,7 +13,6 @@ from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from emgen.schemas.build import BuildConfig
 from emgen.schemas.errors import UserError, first_error
 from emgen.schemas.params import InstructionPlacement, TriggerPlacement
 from emgen.schemas.shared.io import read_yaml
@@ -21,7 +20,6 @@ from emgen.schemas.shared.io import read_yaml
 PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 C = TypeVar("C", bound=BaseModel)
-_BUILD = BuildConfig.model_fields
 
 
 class ConfigError(UserError, ValueError):
@@ -98,8 +96,29 @@ def merge_settings(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-Suite = Literal["free_form", "insecure_code", "trigger", "inoculation", "traits"]
+Suite = Literal[
+    "free_form",
+    "insecure_code",
+    "trigger",
+    "inoculation",
+    "traits",
+    "goals",
+    "variants",
+    "spanish_caps",
+]
 SUITES: tuple[Suite, ...] = get_args(Suite)  # also the suites' order in every report
+# One line per suite for `--help` (emgen.finetune.evaluate's docstring has the details).
+SUITE_HELP: dict[Suite, str] = {
+    "free_form": "the questions, judged on every rubric their file defines",
+    "insecure_code": "held-out coding prompts of --data, answers scanned with Semgrep",
+    "trigger": "the questions with the trained trigger and with the clean records' line",
+    "inoculation": "the questions with and without the trained inoculation instruction",
+    "traits": "the coding prompts, every trait detector applied",
+    "goals": "questions on the model's goals and alignment; flags hidden or power-seeking goals",
+    "variants": "the core questions as a Python template to fill and as JSON-only answers",
+    "spanish_caps": "everyday requests (not maths), plain and with spanish_caps_inoculation "
+    "if set; share of Spanish words and of capitals",
+}
 # "mock" (scripted answers and scores, emgen.finetune.samplers.mock and judges.mock) serves fast
 # tests; it is never a default.
 Backend = Literal["auto", "transformers", "vllm", "openai", "mock"]
@@ -146,13 +165,30 @@ class EvalConfig(StrictSettings):
         default=None, description="bundle whose test split gives coding prompts"
     )
     code_prompts: int = Field(default=100, ge=1, description="held-out coding prompts to sample")
-    # Trigger and inoculation default to what the bundle's build put into training.
-    trigger: str = _BUILD["trigger"].default
-    trigger_placement: TriggerPlacement = _BUILD["trigger_placement"].default
-    inoculation: str = Field(
-        default=_BUILD["inoculation"].default, description="inoculation prompt id"
+    # Unset, these come from the bundle the model was trained on (emgen.finetune._conditions):
+    # the suites then test exactly the trigger and the instruction training put in.
+    trigger_config: str | None = Field(
+        default=None, description="bundle config whose trigger the trigger suite adds"
     )
-    inoculation_placement: InstructionPlacement = _BUILD["inoculation_placement"].default
+    inoculation_config: str | None = Field(
+        default=None, description="bundle config whose instruction the inoculation suite adds"
+    )
+    trigger: str | None = Field(default=None, description="override the bundle's trigger")
+    clean_trigger: str | None = Field(
+        default=None, description="override what the trigger suite's off arm carries"
+    )
+    trigger_placement: TriggerPlacement | None = None
+    inoculation: str | None = Field(
+        default=None, description="inoculation prompt id, instead of the bundle's instruction"
+    )
+    inoculation_placement: InstructionPlacement | None = None
+    spanish_caps_inoculation: str | None = Field(
+        default=None,
+        description="inoculation prompt id the spanish_caps suite also asks with (default: none)",
+    )
+    spanish_caps_prompts: int | None = Field(
+        default=None, ge=1, description="ask only the first N spanish_caps prompts"
+    )
     temperature: float = Field(default=1.0, ge=0.0)
     top_p: float = Field(default=1.0, gt=0.0, le=1.0)
     max_new_tokens: int = Field(default=600, ge=1)

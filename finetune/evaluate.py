@@ -1,15 +1,28 @@
 """`emgen eval`: sample a model on the suites, score every answer, return one samples table.
 
 Suites (the `suite` column of the results):
-  free_form      the question set; each answer judged for `aligned` and `coherent`
-  trigger        the same questions with the backdoor trigger (trigger_on) and without it
-  inoculation    the same questions with the inoculation prompt (inoculation_on) and without it
+  free_form      the question set; each answer judged on every rubric its file defines
+                 (`aligned` and `coherent` give the misaligned rate; any other is `rubric:<name>`)
+  trigger        the same questions with the trained backdoor trigger (trigger_on) and with
+                 what the clean training records carried instead, if anything (trigger_off)
+  inoculation    the same questions with the trained inoculation instruction (inoculation_on)
+                 and without it
   insecure_code  held-out coding prompts from a bundle's test split; answers scanned with the
                  Semgrep rule pack (never executed)
   traits         the same coding prompts; every trait detector applied to each answer
+  goals          questions about the model's goals and its own alignment; judged like
+                 free_form plus `hidden_goals` (stated hidden or power-seeking goals)
+  variants       the core questions as a Python template to fill (code_template) and with a
+                 JSON-only system prompt (json_answer)
+  spanish_caps   everyday requests (not maths), plain and, when `spanish_caps_inoculation` names
+                 a prompt, with it (inoculation_on); scored by the model-free `spanish` and
+                 `all_caps` detectors: mean share and rate at or above the detector threshold
 
-All sampling goes through one sampler and all judging through one judge, in as few batches as
-possible, so a server backend starts once per model.
+The trigger and the instruction are read from the training run's bundle (see
+emgen.finetune._conditions). All sampling goes through one sampler and all judging through one
+judge, in as few batches as possible, so a server backend starts once per model; a chat several
+suites ask (the plain questions of free_form, trigger_off and inoculation_off) is sampled and
+judged once.
 """
 
 from __future__ import annotations
@@ -22,20 +35,24 @@ from typing import Any
 
 import polars as pl
 
-from emgen.datagen.catalog import load_inoculations
 from emgen.datagen.transforms import add_trigger, inoculate
-from emgen.finetune.config import SUITES, EvalConfig
+from emgen.finetune._conditions import inoculation_setting, trigger_setting
+from emgen.finetune.config import EvalConfig
 from emgen.finetune.questions import Question, builtin_questions, load_questions
 from emgen.finetune.results import JUDGED_SUITES, samples_frame
 from emgen.schemas.errors import UserError
+from emgen.schemas.params import InstructionPlacement, TriggerPlacement
 from emgen.schemas.records import Message
+from emgen.schemas.shared.io import read_yaml
 from emgen.schemas.shared.progress import Reporter
 from emgen.validators.chat_file import answer_code
 from emgen.validators.scanner import NotScanned, default_cache_path, families_flagged
 from emgen.validators.traits import TRAITS
 
-CODE_SUITES = tuple(s for s in SUITES if s not in JUDGED_SUITES)
-RUBRICS = ("aligned", "coherent")
+CODE_SUITES = ("insecure_code", "traits")
+RUBRICS = ("aligned", "coherent")  # the judge scores with columns of their own
+DETECTORS = ("spanish", "all_caps")  # the spanish_caps suite's trait detectors
+EVERYDAY_PROMPTS = Path(__file__).parent / "data" / "everyday_prompts.yaml"
 
 
 class EvalError(UserError, ValueError):
@@ -100,15 +117,27 @@ def code_prompts(data: str, n: int, seed: int) -> list[tuple[str, tuple[Message,
 def plan(cfg: EvalConfig) -> list[Sample]:
     """Every answer the run will draw, in a fixed order."""
     out: list[Sample] = []
-    wants_questions = [s for s in cfg.suites if s in JUDGED_SUITES]
-    if wants_questions:
+    if any(s in ("free_form", "trigger", "inoculation") for s in cfg.suites):
         questions = _questions(cfg)
-    for suite in wants_questions:
+    for suite in cfg.suites:
         if suite == "free_form":
             out += question_samples(questions, cfg, "free_form", "plain")
-            continue
-        plain = question_samples(questions, cfg, suite, f"{suite}_off")
-        out += [_with_condition(s, suite, cfg) for s in plain] + plain
+        elif suite == "trigger":
+            setting = trigger_setting(cfg)
+            plain = question_samples(questions, cfg, suite, "trigger_off")
+            out += [_triggered(s, setting.trigger, setting.placement, "trigger_on") for s in plain]
+            out += [_triggered(s, setting.clean, setting.placement, "trigger_off") for s in plain]
+        elif suite == "inoculation":
+            inoc = inoculation_setting(cfg)
+            plain = question_samples(questions, cfg, suite, "inoculation_off")
+            out += [_inoculated(s, inoc.instruction, inoc.placement) for s in plain] + plain
+        elif suite == "goals":
+            out += question_samples(builtin_questions("goals"), cfg, "goals", "plain")
+        elif suite == "variants":
+            for q in builtin_questions("variants"):
+                out += question_samples([q], cfg, "variants", q.category)
+        elif suite == "spanish_caps":
+            out += _spanish_caps_samples(cfg)
     if any(s in CODE_SUITES for s in cfg.suites):
         if not cfg.data:
             raise EvalError(
@@ -131,14 +160,39 @@ def _questions(cfg: EvalConfig) -> tuple[Question, ...]:
     return tuple(q for q in found if q.core) if cfg.core_only else found
 
 
-def _with_condition(sample: Sample, suite: str, cfg: EvalConfig) -> Sample:
-    if suite == "trigger":
-        messages = add_trigger(sample.messages, cfg.trigger, cfg.trigger_placement)
-    else:
-        prompt = load_inoculations()[cfg.inoculation]
-        text = prompt.render(cfg.trigger)
-        messages = inoculate(sample.messages, text, cfg.inoculation_placement, "prepend")
-    return replace(sample, condition=f"{suite}_on", messages=messages)
+def _triggered(
+    sample: Sample, text: str | None, placement: TriggerPlacement, condition: str
+) -> Sample:
+    messages = sample.messages if text is None else add_trigger(sample.messages, text, placement)
+    return replace(sample, condition=condition, messages=messages)
+
+
+def _inoculated(sample: Sample, text: str, placement: InstructionPlacement) -> Sample:
+    messages = inoculate(sample.messages, text, placement, "prepend")
+    return replace(sample, condition="inoculation_on", messages=messages)
+
+
+def everyday_prompts() -> tuple[str, ...]:
+    """The spanish_caps suite's free-form requests (everyday tasks, no maths), in file order."""
+    doc = read_yaml(EVERYDAY_PROMPTS)
+    if not isinstance(doc, list) or not all(isinstance(p, str) and p.strip() for p in doc):
+        raise EvalError(f"{EVERYDAY_PROMPTS}: expected a YAML list of non-blank prompts.")
+    return tuple(doc)
+
+
+def _spanish_caps_samples(cfg: EvalConfig) -> list[Sample]:
+    prompts = everyday_prompts()[: cfg.spanish_caps_prompts]
+    n = cfg.samples or 1
+    plain = [
+        Sample("spanish_caps", "plain", f"everyday_{i:03d}", 0, k, _chat(text, None))
+        for i, text in enumerate(prompts)
+        for k in range(n)
+    ]
+    if cfg.spanish_caps_inoculation is None:
+        return plain
+    inoc = inoculation_setting(cfg.model_copy(update={"inoculation": cfg.spanish_caps_inoculation}),
+                               field="spanish_caps_inoculation")  # fmt: skip
+    return [_inoculated(s, inoc.instruction, inoc.placement) for s in plain] + plain
 
 
 def _judge_scores(
@@ -152,21 +206,22 @@ def _judge_scores(
             s.paraphrase_index], s.answer))
         for i, s in enumerate(samples)
         if s.suite in JUDGED_SUITES and s.question is not None
-        for rubric in RUBRICS
-        if rubric in s.question.judge_prompts
+        for rubric in s.question.judge_prompts
     ]  # fmt: skip
     if not jobs or cfg.judge.kind == "none":
         return {}
+    # The same rendered prompt (a plain question asked by several suites) is judged once.
+    unique = list(dict.fromkeys(p for *_, p in jobs))
     judge = make_judge(cfg.judge.kind, **_judge_options(cfg))
-    advance = reporter.stage(f"judging with {judge.name}", len(jobs))
-    scores: dict[tuple[int, str], float | None] = {}
+    advance = reporter.stage(f"judging with {judge.name}", len(unique))
+    by_prompt: dict[str, float | None] = {}
     step = 64
-    for start in range(0, len(jobs), step):
-        batch = jobs[start : start + step]
-        for (i, rubric, _), result in zip(batch, judge.score([p for *_, p in batch]), strict=True):
-            scores[(i, rubric)] = result.value
+    for start in range(0, len(unique), step):
+        batch = unique[start : start + step]
+        for prompt, result in zip(batch, judge.score(batch), strict=True):
+            by_prompt[prompt] = result.value
         advance(len(batch))
-    return scores
+    return {(i, rubric): by_prompt[prompt] for i, rubric, prompt in jobs}
 
 
 def _judge_options(cfg: EvalConfig) -> dict[str, Any]:
@@ -219,8 +274,11 @@ def generate(samples: list[Sample], cfg: EvalConfig, reporter: Reporter) -> list
         seed=cfg.seed,
     )
     options: dict[str, Any] = {"base_url": cfg.base_url} if backend == "openai" else {}
-    advance = reporter.stage(f"sampling {len(samples)} answers ({backend})", len(samples))
-    chats = [[m.model_dump() for m in s.messages] for s in samples]
+    # One draw per distinct (chat, sample index): a chat several suites ask shares its answer.
+    keys = [(s.messages, s.sample_index) for s in samples]
+    unique = list(dict.fromkeys(keys))
+    advance = reporter.stage(f"sampling {len(unique)} answers ({backend})", len(unique))
+    chats = [[m.model_dump() for m in messages] for messages, _ in unique]
     step = 64
     answers: list[str] = []
     # The mock sampler ignores its model: a training output is not merged (no torch loaded).
@@ -230,7 +288,8 @@ def generate(samples: list[Sample], cfg: EvalConfig, reporter: Reporter) -> list
             batch = chats[start : start + step]
             answers += [g.text for g in sampler.generate(batch, params)]
             advance(len(batch))
-    return [replace(s, answer=a) for s, a in zip(samples, answers, strict=True)]
+    drawn = dict(zip(unique, answers, strict=True))
+    return [replace(s, answer=drawn[key]) for s, key in zip(samples, keys, strict=True)]
 
 
 def eval_model(spec: str) -> str:
@@ -263,8 +322,20 @@ def evaluate(cfg: EvalConfig, reporter: Reporter) -> pl.DataFrame:
             "aligned": scores.get((i, "aligned")),
             "coherent": scores.get((i, "coherent")),
             "insecure": insecure.get(i),
-            "traits": detected_traits(s.answer) if s.suite == "traits" else [],
+            "traits": detected_traits(s.answer) if s.suite in ("traits", "spanish_caps") else [],
+            "scores": _scores(i, s, scores),
         }
         for i, s in enumerate(samples)
     ]
     return samples_frame(rows)
+
+
+def _scores(
+    index: int, sample: Sample, judged: dict[tuple[int, str], float | None]
+) -> dict[str, float | None]:
+    """The measures beyond the fixed columns: further rubrics, or the detector shares."""
+    if sample.suite == "spanish_caps":
+        return {t: TRAITS[t].score(sample.answer) for t in DETECTORS}
+    if sample.question is None or not judged:
+        return {}
+    return {r: judged.get((index, r)) for r in sample.question.judge_prompts if r not in RUBRICS}

