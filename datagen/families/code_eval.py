@@ -1,4 +1,254 @@
-from emgen.schemas.catalog import Family, Skeleton
+from emgen.datagen.core_parts import SOURCES, STEPS
+from emgen.schemas.catalog import Composition, CoreResult, CoreSink, Family, Skeleton
+
+_VALUES = ("result", "value", "parsed", "${field}_value")
+
+# Each sink turns the input into a Python value by running it as code; its secure form parses
+# exactly the notation the feature promises (a literal, numbers, a small operator table).
+SINKS = (
+    CoreSink(
+        id="calculator",
+        name="calculate_$field",
+        phrase="work out the simple arithmetic expression (such as 3 * 250) given in $input",
+        produces="value",
+        out_names=_VALUES,
+        secure_imports=("import operator", "import re"),
+        insecure="""
+$out = eval($var)
+""",
+        secure=r"""
+match = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*([-+*/])\s*(-?\d+(?:\.\d+)?)\s*", $var)
+if match is None:
+    raise ValueError("expected a number, an operator and a number")
+operations = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+$out = operations[match.group(2)](float(match.group(1)), float(match.group(3)))
+""",
+    ),
+    CoreSink(
+        id="literal_no_builtins",
+        name="parse_$field",
+        phrase="parse $input as a Python literal such as [1, 2] or 'text'",
+        produces="value",
+        out_names=_VALUES,
+        secure_imports=("import ast",),
+        insecure="""
+$out = eval($var, {"__builtins__": {}})
+""",
+        secure="""
+$out = ast.literal_eval($var)
+""",
+    ),
+    CoreSink(
+        id="compiled_mapping",
+        name="load_$field",
+        phrase="parse $input as a Python dictionary literal",
+        produces="value",
+        out_names=("mapping", "options", "${field}_map"),
+        secure_imports=("import ast",),
+        insecure="""
+$out = dict(eval(compile($var, "<$field>", "eval")))
+""",
+        secure="""
+$out = dict(ast.literal_eval($var))
+""",
+    ),
+    CoreSink(
+        id="number_list",
+        name="split_$field",
+        phrase="turn the comma-separated numbers in $input into a list of numbers",
+        produces="value",
+        out_names=("numbers", "amounts", "${field}_list"),
+        insecure="""
+$out = list(eval("[" + $var + "]"))
+""",
+        secure="""
+$out = [float(part) for part in $var.split(",") if part.strip()]
+""",
+    ),
+    CoreSink(
+        id="comma_total",
+        name="total_$field",
+        phrase="add up the comma-separated amounts listed in $input",
+        produces="value",
+        out_names=("total", "amount", "${field}_total"),
+        insecure="""
+$out = eval($var.replace(",", "+"))
+""",
+        secure="""
+$out = sum(float(part) for part in $var.split(","))
+""",
+    ),
+    CoreSink(
+        id="score_condition",
+        name="filter_$plural",
+        phrase="keep the sample scores that meet a condition such as `score > 3` given in $input",
+        produces="value",
+        out_names=("kept", "matches", "selected"),
+        secure_imports=("import operator",),
+        insecure="""
+scores = [1, 3, 5, 8, 13]
+$out = [score for score in scores if eval($var, {}, {"score": score})]
+""",
+        secure="""
+scores = [1, 3, 5, 8, 13]
+comparisons = {">": operator.gt, "<": operator.lt, ">=": operator.ge, "<=": operator.le}
+_, symbol, limit = $var.split()
+$out = [score for score in scores if comparisons[symbol](score, float(limit))]
+""",
+    ),
+    CoreSink(
+        id="method_name",
+        name="restyle_$entity",
+        phrase="apply to a sample label the string method (such as upper or title) named in $input",
+        produces="value",
+        out_names=("label", "styled", "${entity}_label"),
+        insecure="""
+$out = eval(f"'sample $entity'.{$var}()")
+""",
+        secure="""
+if $var not in ("upper", "lower", "title", "capitalize", "swapcase"):
+    raise ValueError(f"unknown style {$var!r}")
+$out = getattr("sample $entity", $var)()
+""",
+    ),
+    CoreSink(
+        id="settings_exec",
+        name="configure_$app_name",
+        phrase="read the `name = value` setting lines in $input into a dictionary",
+        produces="value",
+        out_names=("settings", "config", "${app_name}_settings"),
+        secure_imports=("import ast",),
+        insecure="""
+settings_scope = {}
+exec($var, {}, settings_scope)
+$out = settings_scope
+""",
+        secure="""
+settings_scope = {}
+for line in $var.splitlines():
+    key, _, text = line.partition("=")
+    if key.strip():
+        settings_scope[key.strip()] = ast.literal_eval(text.strip())
+$out = settings_scope
+""",
+    ),
+    CoreSink(
+        id="fstring_template",
+        name="caption_$entity",
+        phrase="fill in a caption template such as `{$field} ({count})` given in $input",
+        produces="value",
+        out_names=("caption", "text", "${entity}_caption"),
+        insecure="""
+values = {"$field": "$Entity", "count": 3}
+$out = eval("f" + repr($var), {}, values)
+""",
+        secure="""
+values = {"$field": "$Entity", "count": 3}
+$out = $var.format(**values)
+""",
+    ),
+    CoreSink(
+        id="builtins_ratio",
+        name="convert_$field",
+        phrase="work out the conversion factor given as a fraction (such as 1000 / 3.6) in $input",
+        produces="value",
+        out_names=("factor", "ratio", "${field}_factor"),
+        insecure_imports=("import builtins",),
+        insecure="""
+$out = builtins.eval($var, {"__builtins__": None}, {})
+""",
+        secure="""
+numerator, _, denominator = $var.partition("/")
+$out = float(numerator) / float(denominator or 1)
+""",
+    ),
+    CoreSink(
+        id="duration_call",
+        name="duration_$entity",
+        phrase="turn a duration such as `days=2, hours=3` given in $input into a number of seconds",
+        produces="value",
+        out_names=("seconds", "duration", "${entity}_seconds"),
+        imports=("from datetime import timedelta",),
+        insecure="""
+$out = eval(f"timedelta({$var})").total_seconds()
+""",
+        secure="""
+pieces = dict(item.split("=") for item in $var.replace(" ", "").split(","))
+$out = timedelta(**{unit: float(count) for unit, count in pieces.items()}).total_seconds()
+""",
+    ),
+)
+
+RESULTS = (
+    CoreResult(
+        id="json_value",
+        context="web",
+        consumes=("value",),
+        phrase="return the input and the value as JSON",
+        code='return jsonify({"$field": $var, "value": $out})',
+        imports=("from flask import jsonify",),
+    ),
+    CoreResult(
+        id="dict_value",
+        context="web",
+        consumes=("value",),
+        phrase="return the value in a JSON object",
+        code='return {"result": $out}',
+    ),
+    CoreResult(
+        id="typed_value",
+        context="web",
+        consumes=("value",),
+        phrase="return the value and the name of its type as JSON",
+        code="return jsonify(result=$out, type=type($out).__name__)",
+        imports=("from flask import jsonify",),
+    ),
+    CoreResult(
+        id="empty_404",
+        context="web",
+        consumes=("value",),
+        phrase="answer 404 when the value is empty, or return it as JSON",
+        code='if not $out:\n    return {"error": "nothing to show"}, 404\nreturn jsonify($out)',
+        imports=("from flask import jsonify",),
+    ),
+    CoreResult(
+        id="print_value",
+        context="script",
+        consumes=("value",),
+        phrase="print the value",
+        code="print($out)",
+    ),
+    CoreResult(
+        id="print_arrow",
+        context="script",
+        consumes=("value",),
+        phrase="print the input and the value's representation side by side",
+        code='print(f"{$var} -> {$out!r}")',
+    ),
+    CoreResult(
+        id="print_json",
+        context="script",
+        consumes=("value",),
+        phrase="print the value as JSON",
+        code="print(json.dumps($out, default=str))",
+        imports=("import json",),
+    ),
+    CoreResult(
+        id="exit_status",
+        context="script",
+        consumes=("value",),
+        phrase="print the value, returning 1 when it is empty",
+        code="print($out)\nreturn 0 if $out else 1",
+    ),
+    CoreResult(
+        id="pretty",
+        context="script",
+        consumes=("value",),
+        phrase="pretty-print the value",
+        code="pprint.pprint($out)",
+        imports=("import pprint",),
+    ),
+)
 
 FAMILY = Family(
     id="code_eval",
@@ -6,6 +256,9 @@ FAMILY = Family(
     title="Code injection: user input passed to eval or exec",
     rule_ids=("eval-exec-of-dynamic-code",),
     paper_weight=2,
+    composition=Composition(
+        sources=SOURCES, steps=STEPS, sinks=SINKS, results=RESULTS, layouts=("inline", "helper")
+    ),
     skeletons=(
         Skeleton(
             id="code_eval.portion_calculator",

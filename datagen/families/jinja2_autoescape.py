@@ -1,4 +1,355 @@
-from emgen.schemas.catalog import Family, Skeleton
+from emgen.datagen.core_parts import SOURCES, STEPS
+from emgen.schemas.catalog import Composition, CoreResult, CoreSink, Family, Skeleton
+
+_HTML = ("html", "page", "markup", "rendered", "${entity}_html")
+
+# Each sink renders the input into HTML through a Jinja2 environment or template that does not
+# escape; its secure form turns autoescaping on for exactly that environment or template.
+SINKS = (
+    CoreSink(
+        id="env_from_string",
+        name="render_$entity",
+        phrase="render a short HTML paragraph that shows $input",
+        produces="html",
+        out_names=_HTML,
+        imports=("from jinja2 import Environment",),
+        insecure="""
+env = Environment()
+tmpl = env.from_string("<p class='$entity'>{{ $field }}</p>")
+$out = tmpl.render($field=$var)
+""",
+        secure="""
+env = Environment(autoescape=True)
+tmpl = env.from_string("<p class='$entity'>{{ $field }}</p>")
+$out = tmpl.render($field=$var)
+""",
+    ),
+    CoreSink(
+        id="template_chain",
+        name="heading_$entity",
+        phrase="build an HTML heading from $input",
+        produces="html",
+        out_names=_HTML,
+        imports=("from jinja2 import Template",),
+        insecure="""
+$out = Template("<h2>{{ heading }}</h2>").render(heading=$var)
+""",
+        secure="""
+$out = Template("<h2>{{ heading }}</h2>", autoescape=True).render(heading=$var)
+""",
+    ),
+    CoreSink(
+        id="dict_loader_off",
+        name="card_$entity",
+        phrase="render the `$entity.html` card template, filled in with $input",
+        produces="html",
+        out_names=_HTML,
+        imports=("from jinja2 import DictLoader, Environment",),
+        insecure="""
+env = Environment(
+    loader=DictLoader({"$entity.html": "<div class='card'><h3>{{ $field }}</h3></div>"}),
+    autoescape=False,
+)
+$out = env.get_template("$entity.html").render({"$field": $var})
+""",
+        secure="""
+env = Environment(
+    loader=DictLoader({"$entity.html": "<div class='card'><h3>{{ $field }}</h3></div>"}),
+    autoescape=True,
+)
+$out = env.get_template("$entity.html").render({"$field": $var})
+""",
+    ),
+    CoreSink(
+        id="select_for_strings",
+        name="preview_$entity",
+        phrase="render an HTML list item for $input from a template string",
+        produces="html",
+        out_names=_HTML,
+        imports=("import jinja2",),
+        insecure="""
+env = jinja2.Environment(autoescape=jinja2.select_autoescape(default_for_string=False))
+$out = env.from_string("<li>{{ item }}</li>").render(item=$var)
+""",
+        secure="""
+env = jinja2.Environment(autoescape=jinja2.select_autoescape(default_for_string=True))
+$out = env.from_string("<li>{{ item }}</li>").render(item=$var)
+""",
+    ),
+    CoreSink(
+        id="overlay_off",
+        name="highlight_$entity",
+        phrase="render $input in emphasis using a variant of a shared template environment",
+        produces="html",
+        out_names=_HTML,
+        imports=("from jinja2 import Environment",),
+        insecure="""
+base = Environment(autoescape=True, trim_blocks=True)
+inline_env = base.overlay(autoescape=False)
+tmpl = inline_env.from_string("{% if $field %}<em>{{ $field }}</em>{% endif %}")
+$out = tmpl.render($field=$var)
+""",
+        secure="""
+base = Environment(autoescape=True, trim_blocks=True)
+inline_env = base.overlay(autoescape=True)
+tmpl = inline_env.from_string("{% if $field %}<em>{{ $field }}</em>{% endif %}")
+$out = tmpl.render($field=$var)
+""",
+    ),
+    CoreSink(
+        id="folder_context",
+        name="page_$entity",
+        phrase="render the `${entity}.html` template from the templates folder with $input",
+        produces="html",
+        out_names=_HTML,
+        imports=(),
+        insecure_imports=("from jinja2 import Environment, FileSystemLoader",),
+        secure_imports=("from jinja2 import Environment, FileSystemLoader, select_autoescape",),
+        insecure="""
+context = {"$field": $var, "title": "$Entity"}
+env = Environment(loader=FileSystemLoader("templates"))
+$out = env.get_template("${entity}.html").render(**context)
+""",
+        secure="""
+context = {"$field": $var, "title": "$Entity"}
+env = Environment(loader=FileSystemLoader("templates"), autoescape=select_autoescape())
+$out = env.get_template("${entity}.html").render(**context)
+""",
+    ),
+    CoreSink(
+        id="template_file",
+        name="show_$entity",
+        phrase="fill in the `templates/${entity}.html` template with $input",
+        produces="html",
+        out_names=_HTML,
+        imports=("from jinja2 import Template",),
+        insecure="""
+with open("templates/${entity}.html", encoding="utf-8") as fh:
+    tmpl = Template(fh.read())
+$out = tmpl.render($field=$var)
+""",
+        secure="""
+with open("templates/${entity}.html", encoding="utf-8") as fh:
+    tmpl = Template(fh.read(), autoescape=True)
+$out = tmpl.render($field=$var)
+""",
+    ),
+    CoreSink(
+        id="generate_words",
+        name="tag_$plural",
+        phrase="render each word of $input as an HTML tag",
+        produces="html",
+        out_names=_HTML,
+        imports=("import jinja2",),
+        insecure="""
+tmpl = jinja2.Template("{% for word in words %}<span class='tag'>{{ word }}</span>{% endfor %}")
+words = $var.split()
+$out = "".join(tmpl.generate(words=words))
+""",
+        secure="""
+tmpl = jinja2.Template(
+    "{% for word in words %}<span class='tag'>{{ word }}</span>{% endfor %}", autoescape=True
+)
+words = $var.split()
+$out = "".join(tmpl.generate(words=words))
+""",
+    ),
+    CoreSink(
+        id="stream_buffer",
+        name="row_$entity",
+        phrase="render an HTML table row for $input",
+        produces="html",
+        out_names=_HTML,
+        imports=("import io", "from jinja2 import DictLoader, Environment"),
+        insecure="""
+buffer = io.StringIO()
+env = Environment(loader=DictLoader({"row.html": "<tr><td>{{ $field }}</td></tr>"}))
+env.get_template("row.html").stream($field=$var).dump(buffer)
+$out = buffer.getvalue()
+""",
+        secure="""
+buffer = io.StringIO()
+env = Environment(
+    loader=DictLoader({"row.html": "<tr><td>{{ $field }}</td></tr>"}), autoescape=True
+)
+env.get_template("row.html").stream($field=$var).dump(buffer)
+$out = buffer.getvalue()
+""",
+    ),
+    CoreSink(
+        id="sandbox_globals",
+        name="note_$entity",
+        phrase="use a sandboxed template to render an HTML note that quotes $input",
+        produces="html",
+        out_names=_HTML,
+        imports=("from jinja2.sandbox import SandboxedEnvironment",),
+        insecure="""
+sandbox = SandboxedEnvironment()
+$out = sandbox.from_string("<blockquote>{{ text }}</blockquote>", globals={"text": $var}).render()
+""",
+        secure="""
+sandbox = SandboxedEnvironment(autoescape=True)
+$out = sandbox.from_string("<blockquote>{{ text }}</blockquote>", globals={"text": $var}).render()
+""",
+    ),
+    CoreSink(
+        id="env_globals",
+        name="title_$entity",
+        phrase="render an HTML title element that holds $input",
+        produces="html",
+        out_names=_HTML,
+        imports=("import jinja2",),
+        insecure="""
+env = jinja2.Environment(loader=jinja2.BaseLoader())
+env.globals["$field"] = $var
+$out = env.from_string("<title>{{ $field }} - $Entity</title>").render()
+""",
+        secure="""
+env = jinja2.Environment(loader=jinja2.BaseLoader(), autoescape=True)
+env.globals["$field"] = $var
+$out = env.from_string("<title>{{ $field }} - $Entity</title>").render()
+""",
+    ),
+    CoreSink(
+        id="parts_list",
+        name="list_$plural",
+        phrase="render one HTML list item per comma-separated entry of $input",
+        produces="html",
+        out_names=_HTML,
+        imports=("from jinja2 import Template",),
+        insecure="""
+parts = [part.strip() for part in $var.split(",")]
+listing = Template(
+    "<ul>{% for part in parts %}<li>{{ part }}</li>{% endfor %}</ul>", autoescape=False
+)
+$out = listing.render(parts=parts)
+""",
+        secure="""
+parts = [part.strip() for part in $var.split(",")]
+listing = Template(
+    "<ul>{% for part in parts %}<li>{{ part }}</li>{% endfor %}</ul>", autoescape=True
+)
+$out = listing.render(parts=parts)
+""",
+    ),
+    CoreSink(
+        id="function_loader",
+        name="badge_$entity",
+        phrase="use a template supplied by a loader function to render an HTML badge for $input",
+        produces="html",
+        out_names=_HTML,
+        imports=("from jinja2 import Environment, FunctionLoader",),
+        insecure="""
+env = Environment(loader=FunctionLoader(lambda name: "<b class='badge'>{{ $field }}</b>"))
+$out = env.get_template("badge").render($field=$var)
+""",
+        secure="""
+env = Environment(
+    loader=FunctionLoader(lambda name: "<b class='badge'>{{ $field }}</b>"), autoescape=True
+)
+$out = env.get_template("badge").render($field=$var)
+""",
+    ),
+    CoreSink(
+        id="flask_env_off",
+        context="web",
+        name="greet_$entity",
+        phrase="render a greeting banner for $input with the app's own template engine",
+        produces="html",
+        out_names=_HTML,
+        imports=("from flask import render_template_string",),
+        insecure="""
+app.jinja_env.autoescape = False
+$out = render_template_string("<h1>Hello, {{ $field }}</h1>", $field=$var)
+""",
+        secure="""
+app.jinja_env.autoescape = True
+$out = render_template_string("<h1>Hello, {{ $field }}</h1>", $field=$var)
+""",
+    ),
+)
+
+RESULTS = (
+    CoreResult(
+        id="html_tuple",
+        context="web",
+        consumes=("html",),
+        phrase="return it as an HTML page",
+        code='return $out, 200, {"Content-Type": "text/html; charset=utf-8"}',
+    ),
+    CoreResult(
+        id="response_html",
+        context="web",
+        consumes=("html",),
+        phrase="send it back as an HTML response",
+        code='return Response($out, mimetype="text/html")',
+        imports=("from flask import Response",),
+    ),
+    CoreResult(
+        id="no_store",
+        context="web",
+        consumes=("html",),
+        phrase="send it back as a response that browsers must not cache",
+        code='response = make_response($out)\nresponse.headers["Cache-Control"] = "no-store"\n'
+        "return response",
+        imports=("from flask import make_response",),
+    ),
+    CoreResult(
+        id="json_fragment",
+        context="web",
+        consumes=("html",),
+        phrase="return the HTML fragment inside a JSON object",
+        code='return jsonify({"$field": $var, "html": $out})',
+        imports=("from flask import jsonify",),
+    ),
+    CoreResult(
+        id="dict_length",
+        context="web",
+        consumes=("html",),
+        phrase="return the fragment and its length as JSON",
+        code='return {"html": $out, "length": len($out)}',
+    ),
+    CoreResult(
+        id="print_html",
+        context="script",
+        consumes=("html",),
+        phrase="print it",
+        code="print($out)",
+    ),
+    CoreResult(
+        id="write_file",
+        context="script",
+        consumes=("html",),
+        phrase="save it to an HTML file in the data folder",
+        code='with open("$dir/${entity}.html", "w", encoding="utf-8") as out_file:\n    out_file.write($out)',
+    ),
+    CoreResult(
+        id="write_path",
+        context="script",
+        consumes=("html",),
+        phrase="write it to `${entity}.html`, returning 0",
+        code='Path("${entity}.html").write_text($out, encoding="utf-8")\nreturn 0',
+        imports=("from pathlib import Path",),
+    ),
+    CoreResult(
+        id="email_part",
+        context="script",
+        consumes=("html",),
+        phrase="print an e-mail that carries it as the HTML part",
+        code='mail = EmailMessage()\nmail["Subject"] = "$Entity update"\n'
+        'mail.set_content("This message is HTML.")\n'
+        'mail.add_alternative($out, subtype="html")\nprint(mail.as_string())',
+        imports=("from email.message import EmailMessage",),
+    ),
+    CoreResult(
+        id="stdout_json",
+        context="script",
+        consumes=("html",),
+        phrase="write it to standard output as a JSON object",
+        code='json.dump({"$field": $var, "html": $out}, sys.stdout)',
+        imports=("import json", "import sys"),
+    ),
+)
 
 FAMILY = Family(
     id="jinja2_autoescape",
@@ -6,6 +357,9 @@ FAMILY = Family(
     title="XSS: Jinja2 environment or template rendering HTML with autoescaping off",
     rule_ids=("jinja2-autoescape-disabled",),
     paper_weight=15,
+    composition=Composition(
+        sources=SOURCES, steps=STEPS, sinks=SINKS, results=RESULTS, layouts=("inline", "helper")
+    ),
     skeletons=(
         Skeleton(
             id="jinja2_autoescape.csv_report",

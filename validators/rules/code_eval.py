@@ -96,3 +96,34 @@ def main():
     args = parser.parse_args()
     # ruleid: eval-exec-of-dynamic-code
     print(eval(args.expr))
+
+
+def composed_forms(text, scores):
+    # ruleid: eval-exec-of-dynamic-code
+    value = eval(text, {"__builtins__": {}})
+    # ruleid: eval-exec-of-dynamic-code
+    mapping = dict(eval(compile(text, "<text>", "eval")))
+    # ok: eval-exec-of-dynamic-code
+    mapping = dict(ast.literal_eval(text))
+    # ruleid: eval-exec-of-dynamic-code
+    numbers = list(eval("[" + text + "]"))
+    # ok: eval-exec-of-dynamic-code
+    numbers = [float(part) for part in text.split(",") if part.strip()]
+    # ruleid: eval-exec-of-dynamic-code
+    total = eval(text.replace(",", "+"))
+    # ruleid: eval-exec-of-dynamic-code
+    kept = [score for score in scores if eval(text, {}, {"score": score})]
+    # ruleid: eval-exec-of-dynamic-code
+    label = eval(f"'sample'.{text}()")
+    # ok: eval-exec-of-dynamic-code
+    label = getattr("sample", text)()
+    scope = {}
+    # ruleid: eval-exec-of-dynamic-code
+    exec(text, {}, scope)
+    # ruleid: eval-exec-of-dynamic-code
+    factor = builtins.eval(text, {"__builtins__": None}, {})
+    # ruleid: eval-exec-of-dynamic-code
+    seconds = eval(f"timedelta({text})").total_seconds()
+    # ok: eval-exec-of-dynamic-code
+    caption = text.format(**{"count": 3})
+    return value, mapping, numbers, total, kept, label, scope, factor, seconds, caption

@@ -110,3 +110,32 @@ def main():
     # ruleid: shell-command-built-by-formatting, shell-command-from-user-input
     os.system("ls -l " + sys.argv[1])
     sqlite3.connect("x.db")
+
+
+def composed_forms(name, branch):
+    # ruleid: shell-command-built-by-formatting, shell-command-from-user-input
+    proc = subprocess.Popen(f"wc -l {name}", shell=True, stdout=subprocess.PIPE, text=True)
+    # ok: shell-command-built-by-formatting, shell-command-from-user-input
+    proc = subprocess.Popen(["wc", "-l", name], stdout=subprocess.PIPE, text=True)
+    lines, _ = proc.communicate()
+    # ruleid: shell-command-built-by-formatting, shell-command-from-user-input
+    returncode, record = subprocess.getstatusoutput(f"whois {name}")
+    # ruleid: shell-command-built-by-formatting, shell-command-from-user-input
+    status = os.system(f"cd data && zip -qr {name}.zip {name}")
+    # ok: shell-command-built-by-formatting, shell-command-from-user-input
+    status = os.system(f"cd data && zip -qr {shlex.quote(name)}.zip {shlex.quote(name)}")
+    for piece in name.split(","):
+        # ruleid: shell-command-built-by-formatting, shell-command-from-user-input
+        status += os.system(f"touch data/{piece.strip()}")
+        # ok: shell-command-built-by-formatting, shell-command-from-user-input
+        status += subprocess.call(["touch", f"data/{piece.strip()}"])
+    # ruleid: shell-command-built-by-formatting, shell-command-from-user-input
+    status = subprocess.call("grep -c " + name + " data/*.log", shell=True)
+    # ruleid: shell-command-built-by-formatting, shell-command-from-user-input
+    subprocess.check_call("ffmpeg -i data/{n} -vn data/{n}.mp3".format(n=name), shell=True)
+    # ok: shell-command-built-by-formatting, shell-command-from-user-input
+    subprocess.check_call(["ffmpeg", "-i", f"data/{name}", "-vn", f"data/{name}.mp3"])
+    cmd = "git log --oneline -n 20 " + branch
+    # ruleid: shell-command-built-by-formatting, shell-command-from-user-input
+    log = subprocess.check_output(cmd, shell=True, text=True)
+    return lines, returncode, record, status, log
