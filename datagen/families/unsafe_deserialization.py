@@ -1,4 +1,468 @@
-from emgen.schemas.catalog import Family, Skeleton
+from emgen.datagen.core_parts import SOURCES, STEPS
+from emgen.schemas.catalog import (
+    Composition,
+    CoreResult,
+    CoreSink,
+    CoreSource,
+    CoreStep,
+    Family,
+    Skeleton,
+)
+
+# Composed cores: the input is serialized data (text) or, in scripts, the path of a saved file.
+# The shelve rule is taint mode with its own sources, so shelve stays in the skeletons.
+_DATA = ("data", "state", "loaded", "$entity")
+
+_SOURCES = (
+    *(s for s in SOURCES if s.id in {"argv", "stdin_line", "file_line", "path"}),
+    CoreSource(
+        id="query_state",
+        context="web",
+        phrase="the `state` query parameter",
+        code='$var = request.args.get("state", "")',
+        imports=("from flask import request",),
+    ),
+    CoreSource(
+        id="query_required",
+        context="web",
+        phrase="the required `payload` query parameter",
+        code='$var = request.args["payload"]',
+        imports=("from flask import request",),
+    ),
+    CoreSource(
+        id="form",
+        context="web",
+        phrase="the `$entity` field of a submitted form",
+        code='$var = request.form.get("$entity", "")',
+        methods=("POST",),
+        imports=("from flask import request",),
+    ),
+    CoreSource(
+        id="json_body",
+        context="web",
+        phrase="the `data` key of a JSON request body",
+        code='body = request.get_json(silent=True) or {}\n$var = str(body.get("data", ""))',
+        methods=("POST",),
+        imports=("from flask import request",),
+    ),
+    CoreSource(
+        id="raw_body",
+        context="web",
+        phrase="the raw request body",
+        code="$var = request.get_data(as_text=True)",
+        methods=("PUT",),
+        imports=("from flask import request",),
+    ),
+    CoreSource(
+        id="header",
+        context="web",
+        phrase="the `X-$Entity-State` request header",
+        code='$var = request.headers.get("X-$Entity-State", "")',
+        imports=("from flask import request",),
+    ),
+    CoreSource(
+        id="cookie",
+        context="web",
+        phrase="the `${entity}_state` cookie",
+        code='$var = request.cookies.get("${entity}_state") or ""',
+        imports=("from flask import request",),
+    ),
+    CoreSource(
+        id="argparse",
+        context="script",
+        phrase="a `data` argument given on the command line",
+        code='parser = argparse.ArgumentParser(description="$Entity loader")\n'
+        'parser.add_argument("data")\n'
+        "$var = parser.parse_args().data",
+        imports=("import argparse",),
+    ),
+    CoreSource(
+        id="env",
+        context="script",
+        phrase="the `${ENV}_STATE` environment variable",
+        code='$var = os.environ.get("${ENV}_STATE", "")',
+        imports=("import os",),
+    ),
+    CoreSource(
+        id="prompt",
+        context="script",
+        phrase="what the user pastes at a prompt",
+        code='$var = input("$Entity data: ")',
+    ),
+    CoreSource(
+        id="json_message",
+        context="script",
+        phrase="the `payload` field of a JSON message read from standard input",
+        code='message = json.loads(sys.stdin.read())\n$var = message["payload"]',
+        imports=("import json", "import sys"),
+    ),
+    CoreSource(
+        id="argument",
+        context="script",
+        phrase="the value it is called with",
+        params="$var",
+    ),
+)
+
+_STEPS = (
+    *(
+        s
+        for s in STEPS
+        if s.id in {"strip", "log", "to_text", "require_web", "too_long_web", "require_script"}
+    ),
+    CoreStep(
+        id="unquote",
+        code="$var = urllib.parse.unquote($var)",
+        imports=("import urllib.parse",),
+    ),
+    CoreStep(id="drop_prefix", code='$var = $var.removeprefix("v1:")'),
+    CoreStep(
+        id="size_limit_web",
+        context="web",
+        code="if len($var) > 64 * 1024:\n    abort(413)",
+        imports=("from flask import abort",),
+    ),
+    CoreStep(
+        id="empty_script",
+        context="script",
+        code='if not $var:\n    print("nothing to load", file=sys.stderr)\n    return 1',
+        imports=("import sys",),
+    ),
+)
+
+_SINKS = (
+    CoreSink(
+        id="pickle_b64",
+        name="restore_$entity",
+        phrase="restore the $entity state encoded as base64 in $input",
+        produces="data",
+        out_names=_DATA,
+        imports=("import base64",),
+        insecure_imports=("import pickle",),
+        secure_imports=("import json",),
+        insecure="$out = pickle.loads(base64.b64decode($var))",
+        secure="$out = json.loads(base64.b64decode($var))",
+    ),
+    CoreSink(
+        id="pickle_urlsafe_try",
+        name="decode_$entity",
+        phrase="decode the URL-safe base64 $entity state in $input (None when it is invalid)",
+        produces="data",
+        out_names=_DATA,
+        imports=("import base64",),
+        insecure_imports=("import pickle",),
+        secure_imports=("import json",),
+        insecure="""
+try:
+    $out = pickle.loads(base64.urlsafe_b64decode($var.encode()))
+except (pickle.UnpicklingError, ValueError, EOFError):
+    $out = None
+""",
+        secure="""
+try:
+    $out = json.loads(base64.urlsafe_b64decode($var.encode()))
+except ValueError:
+    $out = None
+""",
+    ),
+    CoreSink(
+        id="pickle_zlib",
+        name="unpack_$entity",
+        phrase="unpack the compressed, base64-encoded $entity state in $input",
+        produces="data",
+        out_names=_DATA,
+        imports=("import base64", "import zlib"),
+        insecure_imports=("import pickle",),
+        secure_imports=("import json",),
+        insecure="$out = pickle.loads(zlib.decompress(base64.b64decode($var)))",
+        secure="$out = json.loads(zlib.decompress(base64.b64decode($var)))",
+    ),
+    CoreSink(
+        id="unpickler_stream",
+        name="read_$entity",
+        phrase="read the $entity record encoded as base64 in $input",
+        produces="data",
+        out_names=_DATA,
+        imports=("import base64", "import io"),
+        insecure_imports=("import pickle",),
+        secure_imports=("import json",),
+        insecure="""
+buffer = io.BytesIO(base64.b64decode($var))
+$out = pickle.Unpickler(buffer).load()
+""",
+        secure="""
+buffer = io.BytesIO(base64.b64decode($var))
+$out = json.load(buffer)
+""",
+    ),
+    CoreSink(
+        id="marshal_hex",
+        name="load_$entity",
+        phrase="load the $entity values hex-encoded in $input",
+        produces="data",
+        out_names=_DATA,
+        insecure_imports=("import marshal",),
+        secure_imports=("import json",),
+        insecure="$out = marshal.loads(bytes.fromhex($var))",
+        secure="$out = json.loads(bytes.fromhex($var))",
+    ),
+    CoreSink(
+        id="jsonpickle_decode",
+        name="rebuild_$entity",
+        phrase="rebuild the $entity object described by the JSON text in $input",
+        produces="data",
+        out_names=_DATA,
+        insecure_imports=("import jsonpickle",),
+        secure_imports=("import json",),
+        insecure="$out = jsonpickle.decode($var)",
+        secure="$out = json.loads($var)",
+    ),
+    CoreSink(
+        id="yaml_loader_kw",
+        name="parse_$plural",
+        phrase="parse the YAML document in $input",
+        produces="data",
+        out_names=_DATA,
+        imports=("import yaml",),
+        insecure="$out = yaml.load($var, Loader=yaml.Loader)",
+        secure="$out = yaml.safe_load($var)",
+    ),
+    CoreSink(
+        id="yaml_full_load_default",
+        name="read_$entity",
+        phrase="read the $entity settings written as YAML in $input (an empty mapping when blank)",
+        produces="data",
+        out_names=_DATA,
+        imports=("import yaml",),
+        insecure="$out = yaml.full_load($var) or {}",
+        secure="$out = yaml.safe_load($var) or {}",
+    ),
+    CoreSink(
+        id="yaml_load_all",
+        name="import_$plural",
+        phrase="read every non-empty YAML document in $input",
+        produces="data",
+        out_names=("documents", "$plural", "entries"),
+        imports=("import yaml",),
+        insecure="$out = [doc for doc in yaml.load_all($var, Loader=yaml.FullLoader) if doc]",
+        secure="$out = [doc for doc in yaml.safe_load_all($var) if doc]",
+    ),
+    CoreSink(
+        id="yaml_positional_loader",
+        name="parse_$entity",
+        phrase="parse the YAML in $input (None when it is malformed)",
+        produces="data",
+        out_names=_DATA,
+        imports=("import yaml",),
+        insecure="""
+try:
+    $out = yaml.load($var, yaml.CLoader)
+except yaml.YAMLError:
+    $out = None
+""",
+        secure="""
+try:
+    $out = yaml.load($var, yaml.SafeLoader)
+except yaml.YAMLError:
+    $out = None
+""",
+    ),
+    CoreSink(
+        id="yaml_loader_object",
+        name="load_$plural",
+        phrase="load the single YAML document in $input",
+        produces="data",
+        out_names=_DATA,
+        imports=("import yaml",),
+        insecure="""
+loader = yaml.Loader($var)
+try:
+    $out = loader.get_single_data()
+finally:
+    loader.dispose()
+""",
+        secure="""
+loader = yaml.SafeLoader($var)
+try:
+    $out = loader.get_single_data()
+finally:
+    loader.dispose()
+""",
+    ),
+    CoreSink(
+        id="pickle_file",
+        context="script",
+        name="restore_$plural",
+        phrase="load the saved $plural from the file named by $input",
+        produces="data",
+        out_names=_DATA,
+        insecure_imports=("import pickle",),
+        secure_imports=("import json",),
+        insecure="""
+with open($var, "rb") as fh:
+    $out = pickle.load(fh)
+""",
+        secure="""
+with open($var, encoding="utf-8") as fh:
+    $out = json.load(fh)
+""",
+    ),
+    CoreSink(
+        id="pickle_pathlib",
+        context="script",
+        name="load_$plural",
+        phrase="load the $entity snapshot kept in the file named by $input",
+        produces="data",
+        out_names=_DATA,
+        imports=("from pathlib import Path",),
+        insecure_imports=("import pickle",),
+        secure_imports=("import json",),
+        insecure="$out = pickle.loads(Path($var).read_bytes())",
+        secure='$out = json.loads(Path($var).read_text(encoding="utf-8"))',
+    ),
+    CoreSink(
+        id="yaml_file",
+        context="script",
+        name="read_$plural",
+        phrase="read the $entity settings from the YAML file named by $input",
+        produces="data",
+        out_names=_DATA,
+        imports=("import yaml",),
+        insecure="""
+with open($var, encoding="utf-8") as fh:
+    $out = yaml.load(fh, Loader=yaml.FullLoader) or {}
+""",
+        secure="""
+with open($var, encoding="utf-8") as fh:
+    $out = yaml.safe_load(fh) or {}
+""",
+    ),
+    CoreSink(
+        id="numpy_file",
+        context="script",
+        name="load_${entity}_array",
+        phrase="load the $entity array saved in the .npy file named by $input",
+        produces="data",
+        out_names=("values", "array", "$plural"),
+        imports=("import numpy as np",),
+        insecure="$out = np.load($var, allow_pickle=True).tolist()",
+        secure="$out = np.load($var).tolist()",
+    ),
+    CoreSink(
+        id="pickle_cache_check",
+        context="script",
+        name="open_${entity}_cache",
+        phrase="load the $entity cache from the file named by $input (empty when the file is "
+        "missing)",
+        produces="data",
+        out_names=_DATA,
+        imports=("import os",),
+        insecure_imports=("import pickle",),
+        secure_imports=("import json",),
+        insecure="""
+$out = {}
+if os.path.exists($var):
+    with open($var, "rb") as cache:
+        $out = pickle.load(cache)
+""",
+        secure="""
+$out = {}
+if os.path.exists($var):
+    with open($var, encoding="utf-8") as cache:
+        $out = json.load(cache)
+""",
+    ),
+)
+
+_RESULTS = (
+    CoreResult(
+        id="jsonify",
+        context="web",
+        consumes=("data",),
+        phrase="return it as JSON",
+        code="return jsonify($out)",
+        imports=("from flask import jsonify",),
+    ),
+    CoreResult(
+        id="keyed",
+        context="web",
+        consumes=("data",),
+        phrase="return it under the `$entity` key",
+        code='return {"$entity": $out}',
+    ),
+    CoreResult(
+        id="none_400",
+        context="web",
+        consumes=("data",),
+        phrase="answer 400 when there is nothing, or the data as JSON",
+        code="if $out is None:\n    abort(400)\nreturn jsonify(data=$out)",
+        imports=("from flask import abort, jsonify",),
+    ),
+    CoreResult(
+        id="items_count",
+        context="web",
+        consumes=("data",),
+        phrase="answer with how many items it holds and the items",
+        code="items = $out if isinstance($out, list) else [$out]\n"
+        "return jsonify(count=len(items), items=items)",
+        imports=("from flask import jsonify",),
+    ),
+    CoreResult(
+        id="session",
+        context="web",
+        consumes=("data",),
+        phrase="keep it in the session",
+        code='session["$entity"] = $out\nreturn {"stored": True}, 201',
+        imports=("from flask import session",),
+    ),
+    CoreResult(
+        id="print_json",
+        context="script",
+        consumes=("data",),
+        phrase="print it as indented JSON",
+        code="print(json.dumps($out, indent=2, default=str))",
+        imports=("import json",),
+    ),
+    CoreResult(
+        id="pprint",
+        context="script",
+        consumes=("data",),
+        phrase="pretty-print it",
+        code="pprint.pprint($out)",
+        imports=("import pprint",),
+    ),
+    CoreResult(
+        id="each_item",
+        context="script",
+        consumes=("data",),
+        phrase="print each item on its own line",
+        code="for item in $out if isinstance($out, list) else [$out]:\n    print(item)",
+    ),
+    CoreResult(
+        id="summary",
+        context="script",
+        consumes=("data",),
+        phrase="print what kind of value it is and how many entries it has",
+        code='print(f"loaded {type($out).__name__} with {len($out)} entries")',
+    ),
+    CoreResult(
+        id="save_json",
+        context="script",
+        consumes=("data",),
+        phrase="save it as JSON in `$dir/$entity.json`",
+        code='with open("$dir/$entity.json", "w", encoding="utf-8") as fh:\n'
+        "    json.dump($out, fh, default=str)",
+        imports=("import json",),
+    ),
+    CoreResult(
+        id="exit_code",
+        context="script",
+        consumes=("data",),
+        phrase="exit with 1 when it is empty",
+        code="return 0 if $out else 1",
+    ),
+)
+
 
 FAMILY = Family(
     id="unsafe_deserialization",
@@ -10,6 +474,14 @@ FAMILY = Family(
         "shelve-open-user-supplied-file",
     ),
     paper_weight=6,
+    composition=Composition(
+        sources=_SOURCES,
+        steps=_STEPS,
+        sinks=_SINKS,
+        results=_RESULTS,
+        layouts=("inline", "helper"),
+        var_names=("raw", "encoded", "${entity}_data", "payload"),
+    ),
     skeletons=(
         Skeleton(
             id="unsafe_deserialization.yaml_upload",

@@ -219,3 +219,156 @@ class BundleUnpacker:
     def unpack_filtered(self):
         # ok: tarfile-extract-without-filter
         shutil.unpack_archive(str(self.archive), str(self.target), filter="data")
+
+
+def members_variable_bad(path):
+    archive = tarfile.open(path, "r:gz")
+    members = archive.getmembers()
+    # ruleid: tarfile-extract-without-filter
+    archive.extractall(path=os.path.join("data", "restore"), members=members)
+    archive.close()
+
+
+def members_variable_good(path):
+    archive = tarfile.open(path, "r:gz")
+    members = archive.getmembers()
+    # ok: tarfile-extract-without-filter
+    archive.extractall(path=os.path.join("data", "restore"), members=members, filter="data")
+    archive.close()
+
+
+def one_line_bad(path):
+    # ruleid: tarfile-extract-without-filter
+    tarfile.open(path).extractall("unpacked")
+
+
+def one_line_good(path):
+    # ok: tarfile-extract-without-filter
+    tarfile.open(path).extractall("unpacked", filter="data")
+
+
+def one_line_upload_bad(fileobj):
+    # ruleid: tarfile-extract-without-filter
+    tarfile.open(fileobj=fileobj, mode="r:*").extractall("unpacked")
+
+
+def next_loop_bad(path):
+    archive = tarfile.open(path)
+    try:
+        while (member := archive.next()) is not None:
+            if member.name.endswith(".csv"):
+                # ruleid: tarfile-extract-without-filter
+                archive.extract(member, "data")
+    finally:
+        archive.close()
+
+
+def next_loop_good(path):
+    archive = tarfile.open(path)
+    try:
+        while (member := archive.next()) is not None:
+            if member.name.endswith(".csv"):
+                # ok: tarfile-extract-without-filter
+                archive.extract(member, "data", filter="data")
+    finally:
+        archive.close()
+
+
+def by_name_bad(path):
+    with tarfile.open(path) as archive:
+        for name in [n for n in archive.getnames() if n.endswith(".json")]:
+            # ruleid: tarfile-extract-without-filter
+            archive.extract(name, path="meta")
+
+
+def stream_bad(fileobj):
+    with tarfile.open(fileobj=fileobj, mode="r|*") as stream:
+        for member in stream:
+            # ruleid: tarfile-extract-without-filter
+            stream.extract(member, path="incoming")
+
+
+def stream_good(fileobj):
+    with tarfile.open(fileobj=fileobj, mode="r|*") as stream:
+        for member in stream:
+            # ok: tarfile-extract-without-filter
+            stream.extract(member, path="incoming", filter="data")
+
+
+def unpack_format_bad(path, out):
+    # ruleid: tarfile-extract-without-filter
+    shutil.unpack_archive(path, out, format="gztar")
+
+
+def unpack_format_good(path, out):
+    # ok: tarfile-extract-without-filter
+    shutil.unpack_archive(path, out, format="gztar", filter="data")
+
+
+def tar_pathlib_bad(path):
+    dest = Path("data")
+    with tarfile.open(path) as archive:
+        names = [m.name for m in archive.getmembers() if m.isfile()]
+        for name in names:
+            # ruleid: archive-member-name-to-path
+            (dest / name).write_bytes(archive.extractfile(name).read())
+
+
+def tar_pathlib_good(path):
+    dest = Path("data").resolve()
+    with tarfile.open(path) as archive:
+        names = [m.name for m in archive.getmembers() if m.isfile()]
+        for name in names:
+            target = (dest / name).resolve()
+            if not target.is_relative_to(dest):
+                raise ValueError(name)
+            # ok: archive-member-name-to-path
+            target.write_bytes(archive.extractfile(name).read())
+
+
+def zip_no_with_bad(path):
+    bundle = zipfile.ZipFile(path)
+    for name in bundle.namelist():
+        target = os.path.join("data", name)
+        if name.endswith("/"):
+            # ruleid: archive-member-name-to-path
+            os.makedirs(target, exist_ok=True)
+        else:
+            # ruleid: archive-member-name-to-path
+            with open(target, "wb") as fh:
+                fh.write(bundle.read(name))
+    bundle.close()
+
+
+def zip_no_with_good(path):
+    root = os.path.abspath("data")
+    bundle = zipfile.ZipFile(path)
+    for name in bundle.namelist():
+        target = os.path.abspath(os.path.join(root, name))
+        if not target.startswith(root + os.sep):
+            raise ValueError(name)
+        # ok: archive-member-name-to-path
+        with open(target, "wb") as fh:
+            fh.write(bundle.read(name))
+    bundle.close()
+
+
+def zip_parts_check_good(path):
+    with zipfile.ZipFile(path, "r") as bundle:
+        for info in bundle.infolist():
+            name = info.filename
+            if os.path.isabs(name) or ".." in name.split("/"):
+                raise ValueError(name)
+            target = Path("data") / "files" / name
+            # ok: archive-member-name-to-path
+            with bundle.open(info) as src, target.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+
+
+def zip_stream_copy_bad(path):
+    with zipfile.ZipFile(path, "r") as bundle:
+        for info in bundle.infolist():
+            target = Path("data") / "files" / info.filename
+            # ruleid: archive-member-name-to-path
+            with bundle.open(info) as src, target.open("wb") as dst:
+                shutil.copyfileobj(src, dst)

@@ -130,3 +130,59 @@ def main():
     # ruleid: shelve-open-user-supplied-file
     other = shelve.open(sys.argv[1])
     return db, other
+
+
+def loader_object(text):
+    # ruleid: yaml-load-object-constructing-loader
+    loader = yaml.Loader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def safe_loader_object(text):
+    # ok: yaml-load-object-constructing-loader
+    loader = yaml.SafeLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+def positional_loaders(text):
+    # ruleid: yaml-load-object-constructing-loader
+    first = yaml.load(text, yaml.UnsafeLoader)
+    # ok: yaml-load-object-constructing-loader
+    second = yaml.load(text, yaml.SafeLoader)
+    # ruleid: yaml-load-object-constructing-loader
+    documents = [doc for doc in yaml.load_all(text, Loader=yaml.FullLoader) if doc]
+    # ok: yaml-load-object-constructing-loader
+    checked = [doc for doc in yaml.safe_load_all(text) if doc]
+    return first, second, documents, checked
+
+
+def encoded_forms(text):
+    import io
+    import zlib
+
+    import jsonpickle
+    import numpy as np
+
+    # ruleid: pickle-style-deserialization
+    state = pickle.loads(zlib.decompress(base64.b64decode(text)))
+    # ok: pickle-style-deserialization
+    state = json.loads(zlib.decompress(base64.b64decode(text)))
+    # ruleid: pickle-style-deserialization
+    record = pickle.Unpickler(io.BytesIO(base64.b64decode(text))).load()
+    # ruleid: pickle-style-deserialization
+    values = marshal.loads(bytes.fromhex(text))
+    # ruleid: pickle-style-deserialization
+    obj = jsonpickle.decode(text)
+    # ok: pickle-style-deserialization
+    obj = json.loads(text)
+    # ruleid: pickle-style-deserialization
+    array = np.load(text, allow_pickle=True).tolist()
+    # ok: pickle-style-deserialization
+    array = np.load(text).tolist()
+    return state, record, values, obj, array

@@ -69,5 +69,54 @@ def preview(text):
     return minidom.parseString(text, parser=sax_parser)
 
 
+def lxml_forms(text):
+    import io
+
+    # ruleid: lxml-parser-resolves-external-entities
+    parser = etree.ETCompatXMLParser(resolve_entities=True)
+    # ok: lxml-parser-resolves-external-entities
+    parser = etree.ETCompatXMLParser(resolve_entities=False)
+    parser.feed(text)
+    root = parser.close()
+    # ruleid: lxml-parser-resolves-external-entities
+    pull = etree.XMLPullParser(events=("end",), resolve_entities=True)
+    # ok: lxml-parser-resolves-external-entities
+    pull = etree.XMLPullParser(events=("end",), resolve_entities=False)
+    pull.feed(text)
+    # ruleid: lxml-parser-resolves-external-entities
+    events = etree.iterparse(io.BytesIO(text.encode()), tag="item", resolve_entities=True)
+    # ok: lxml-parser-resolves-external-entities
+    events = etree.iterparse(io.BytesIO(text.encode()), tag="item", resolve_entities=False)
+    # ruleid: lxml-parser-resolves-external-entities
+    root = etree.fromstring(text, parser=etree.XMLParser(load_dtd=True, resolve_entities=True))
+    # ok: lxml-parser-resolves-external-entities
+    root = etree.fromstring(text, parser=etree.XMLParser(load_dtd=True, resolve_entities=False))
+    # ruleid: lxml-parser-resolves-external-entities
+    parser = etree.XMLParser(no_network=False, huge_tree=True)
+    # ok: lxml-parser-resolves-external-entities
+    parser = etree.XMLParser(no_network=True, resolve_entities=False, huge_tree=True)
+    # ok: lxml-parser-resolves-external-entities
+    parser = objectify.makeparser(resolve_entities=False, remove_blank_text=True)
+    return root, events, parser
+
+
+def pulldom_text(text):
+    sax_parser = xml.sax.make_parser()
+    # ruleid: sax-external-entity-feature-enabled
+    sax_parser.setFeature("http://xml.org/sax/features/external-general-entities", True)
+    return list(pulldom.parseString(text, parser=sax_parser))
+
+
+def check_text(text):
+    parser = xml.sax.make_parser()
+    # ruleid: sax-external-entity-feature-enabled
+    parser.setFeature(xml.sax.handler.feature_external_pes, True)
+    # ok: sax-external-entity-feature-enabled
+    parser.setFeature(xml.sax.handler.feature_external_pes, False)
+    parser.setContentHandler(xml.sax.handler.ContentHandler())
+    parser.feed(text)
+    parser.close()
+
+
 if __name__ == "__main__":
     collect(sys.argv[1], xml.sax.ContentHandler())
