@@ -1,4 +1,322 @@
-from emgen.schemas.catalog import Family, Skeleton
+from emgen.datagen.core_parts import STEPS
+from emgen.schemas.catalog import (
+    Composition,
+    CoreResult,
+    CoreSink,
+    CoreSource,
+    CoreStep,
+    Family,
+    Skeleton,
+)
+
+_REQUEST = ("from flask import request",)
+
+# The input is an address to send the visitor to, so the sources name it as one.
+SOURCES = (
+    CoreSource(
+        id="next_query",
+        context="web",
+        phrase="the `next` query parameter",
+        code='$var = request.args.get("next", "")',
+        imports=_REQUEST,
+    ),
+    CoreSource(
+        id="url_required",
+        context="web",
+        phrase="the required `url` query parameter",
+        code='$var = request.args["url"]',
+        imports=_REQUEST,
+    ),
+    CoreSource(
+        id="form_return_to",
+        context="web",
+        phrase="the `return_to` field of a submitted form",
+        code='$var = request.form.get("return_to", "")',
+        methods=("POST",),
+        imports=_REQUEST,
+    ),
+    CoreSource(
+        id="values",
+        context="web",
+        phrase="the `redirect` value sent in the query string or the form",
+        code='$var = request.values.get("redirect", "/")',
+        methods=("GET", "POST"),
+        imports=_REQUEST,
+    ),
+    CoreSource(
+        id="json_redirect_uri",
+        context="web",
+        phrase="the `redirect_uri` key of a JSON request body",
+        code="payload = request.get_json(silent=True) or {}\n"
+        '$var = str(payload.get("redirect_uri", ""))',
+        methods=("POST",),
+        imports=_REQUEST,
+    ),
+    CoreSource(
+        id="referrer",
+        context="web",
+        phrase="the page named in the Referer header",
+        code='$var = request.referrer or ""',
+        imports=_REQUEST,
+    ),
+    CoreSource(
+        id="cookie",
+        context="web",
+        phrase="the address saved in the `${entity}_return` cookie",
+        code='$var = request.cookies.get("${entity}_return", "")',
+        imports=_REQUEST,
+    ),
+    CoreSource(
+        id="path_rest",
+        context="web",
+        phrase="the rest of the URL path, taken as a path on this site",
+        code='$var = "/" + $var',
+        route="/<path:$var>",
+        params="$var",
+    ),
+)
+
+# Steps that leave the address unchecked (no prefix, host or membership test: those are fixes).
+STEPS_HERE = tuple(s for s in STEPS if s.id in {"strip", "log", "to_text", "require_web"}) + (
+    CoreStep(id="default_home", code='$var = $var or "/$route"'),
+    CoreStep(
+        id="too_long",
+        context="web",
+        code='if len($var) > 2048:\n    return {"error": "the address is too long"}, 400',
+    ),
+    CoreStep(
+        id="unquote",
+        code="$var = unquote($var)",
+        imports=("from urllib.parse import unquote",),
+    ),
+    CoreStep(id="drop_fragment", code='$var = $var.partition("#")[0]'),
+    CoreStep(
+        id="app_log",
+        context="web",
+        code='current_app.logger.info("redirecting to %s", $var)',
+        imports=("from flask import current_app",),
+    ),
+)
+
+_RESPONSE = ("response", "resp", "reply")
+_URL = ("target_url", "resolved", "decoded_url")
+_REDIRECT = ("from flask import redirect",)
+# A local path only: "//host" and "/\\host" are other sites to a browser.
+_LOCAL_ONLY = (
+    'if not $var.startswith("/") or $var.startswith(("//", "/\\\\")):\n    $var = "/$route"\n'
+)
+
+SINKS = (
+    CoreSink(
+        id="redirect_plain",
+        context="web",
+        name="back_$entity",
+        phrase="send the visitor back to $input",
+        produces="response",
+        out_names=_RESPONSE,
+        imports=_REDIRECT,
+        insecure="$out = redirect($var)",
+        secure=_LOCAL_ONLY + "$out = redirect($var)",
+    ),
+    CoreSink(
+        id="redirect_joined_code",
+        context="web",
+        name="continue_$entity",
+        phrase="continue to $input with a 303 redirect",
+        produces="response",
+        out_names=_RESPONSE,
+        imports=_REDIRECT,
+        secure_imports=("from urllib.parse import urljoin, urlsplit",),
+        insecure="$out = redirect($var, code=303)",
+        secure="$var = urljoin(request.host_url, $var)\n"
+        "if urlsplit($var).netloc != urlsplit(request.host_url).netloc:\n"
+        '    $var = "/$route"\n'
+        "$out = redirect($var, code=303)",
+    ),
+    CoreSink(
+        id="redirect_fstring",
+        context="web",
+        name="saved_$entity",
+        phrase="send the visitor to $input with `saved=1` added to the query string",
+        produces="response",
+        out_names=_RESPONSE,
+        imports=_REDIRECT,
+        insecure='$out = redirect(f"{$var}?saved=1")',
+        secure=_LOCAL_ONLY + '$out = redirect(f"{$var}?saved=1")',
+    ),
+    CoreSink(
+        id="location_header",
+        context="web",
+        name="return_$entity",
+        phrase="answer with a 302 whose Location header is $input",
+        produces="response",
+        out_names=_RESPONSE,
+        imports=("from flask import Response",),
+        secure_imports=("import re",),
+        insecure='$out = Response(status=302)\n$out.headers["Location"] = $var',
+        secure='if not re.fullmatch(r"/[\\w\\-/]*", $var) or $var.startswith("//"):\n'
+        '    $var = "/$route"\n'
+        '$out = Response(status=302)\n$out.headers["Location"] = $var',
+    ),
+    CoreSink(
+        id="headers_dict",
+        context="web",
+        name="leave_$entity",
+        phrase="send the visitor on to the `/$route` page named in $input",
+        produces="response",
+        out_names=_RESPONSE,
+        imports=("from flask import Response",),
+        insecure='$out = Response(status=303, headers={"Location": $var})',
+        secure='if $var not in ("/$route", "/$route/new", "/$route/recent"):\n'
+        '    $var = "/$route"\n'
+        '$out = Response(status=303, headers={"Location": $var})',
+    ),
+    CoreSink(
+        id="location_attr",
+        context="web",
+        name="visit_$entity",
+        phrase="forward the visitor to the partner site address in $input",
+        produces="response",
+        out_names=_RESPONSE,
+        imports=("from flask import make_response",),
+        secure_imports=("from flask import abort", "from urllib.parse import urlsplit"),
+        insecure='$out = make_response("", 302)\n$out.location = $var',
+        secure='$var = $var.replace("\\\\", "/")\n'
+        "parts = urlsplit($var)\n"
+        'if parts.scheme != "https" or parts.hostname not in {"$host", "shop.$host"}:\n'
+        "    abort(400)\n"
+        '$out = make_response("", 302)\n$out.location = $var',
+    ),
+    CoreSink(
+        id="headers_set",
+        context="web",
+        name="jump_$entity",
+        phrase="answer with a temporary redirect to $input",
+        produces="response",
+        out_names=_RESPONSE,
+        imports=("from flask import make_response",),
+        insecure='$out = make_response("", 307)\n$out.headers.set("Location", $var)',
+        secure=_LOCAL_ONLY + '$out = make_response("", 307)\n$out.headers.set("Location", $var)',
+    ),
+    CoreSink(
+        id="redirect_urljoin",
+        context="web",
+        name="open_$entity",
+        phrase="redirect to $input, resolved against this site's address",
+        produces="response",
+        out_names=_RESPONSE,
+        imports=(*_REDIRECT, "from urllib.parse import urljoin"),
+        secure_imports=("from urllib.parse import urlsplit",),
+        insecure="$out = redirect(urljoin(request.host_url, $var))",
+        secure="$var = urljoin(request.host_url, $var)\n"
+        "if urlsplit($var).netloc != request.host:\n"
+        '    $var = "/$route"\n'
+        "$out = redirect($var)",
+    ),
+    CoreSink(
+        id="redirect_ifexp",
+        context="web",
+        name="finish_$entity",
+        phrase="redirect to $input, or to the $plural page when it is empty",
+        produces="response",
+        out_names=_RESPONSE,
+        imports=_REDIRECT,
+        insecure='$out = redirect($var if $var else "/$route")',
+        secure=_LOCAL_ONLY + '$out = redirect($var if $var else "/$route")',
+    ),
+    CoreSink(
+        id="b64_state",
+        context="web",
+        name="resume_$entity",
+        phrase="decode the base64 return address carried in $input",
+        produces="location",
+        out_names=_URL,
+        imports=("import base64",),
+        insecure="$out = base64.urlsafe_b64decode($var).decode()",
+        secure="$out = base64.urlsafe_b64decode($var).decode()\n"
+        'if not $out.startswith("/") or $out.startswith(("//", "/\\\\")):\n'
+        '    $out = "/$route"',
+    ),
+    CoreSink(
+        id="nested_next",
+        context="web",
+        name="login_$entity",
+        phrase="take the `next` value out of the query string of $input",
+        produces="location",
+        out_names=_URL,
+        imports=("from urllib.parse import parse_qs, urlsplit",),
+        insecure='$out = parse_qs(urlsplit($var).query).get("next", ["/"])[0]',
+        secure='$out = parse_qs(urlsplit($var).query).get("next", ["/"])[0]\n'
+        "if urlsplit($out).netloc or urlsplit($out).scheme "
+        'or $out.startswith(("//", "/\\\\")):\n'
+        '    $out = "/$route"',
+    ),
+)
+
+RESULTS = (
+    CoreResult(
+        id="return_response",
+        context="web",
+        consumes=("response",),
+        phrase="return that response",
+        code="return $out",
+    ),
+    CoreResult(
+        id="no_store",
+        context="web",
+        consumes=("response",),
+        phrase="tell browsers not to cache the redirect",
+        code='$out.headers["Cache-Control"] = "no-store"\nreturn $out',
+    ),
+    CoreResult(
+        id="seen_cookie",
+        context="web",
+        consumes=("response",),
+        phrase="set a cookie that remembers the visit",
+        code='$out.set_cookie("${entity}_seen", "1", max_age=86400)\nreturn $out',
+    ),
+    CoreResult(
+        id="log_path",
+        context="web",
+        consumes=("response",),
+        phrase="log the request path before returning it",
+        code='current_app.logger.info("redirect from %s", request.path)\nreturn $out',
+        imports=("from flask import current_app", "from flask import request"),
+    ),
+    CoreResult(
+        id="redirect_to",
+        context="web",
+        consumes=("location",),
+        phrase="redirect the visitor there",
+        code="return redirect($out)",
+        imports=_REDIRECT,
+    ),
+    CoreResult(
+        id="redirect_see_other",
+        context="web",
+        consumes=("location",),
+        phrase="send the visitor there with a 303 redirect",
+        code="return redirect($out, code=303)",
+        imports=_REDIRECT,
+    ),
+    CoreResult(
+        id="redirect_no_store",
+        context="web",
+        consumes=("location",),
+        phrase="redirect the visitor there with a response browsers must not cache",
+        code='response = redirect($out)\nresponse.headers["Cache-Control"] = "no-store"\n'
+        "return response",
+        imports=_REDIRECT,
+    ),
+    CoreResult(
+        id="location_response",
+        context="web",
+        consumes=("location",),
+        phrase="answer with a 302 that points there",
+        code='return Response(status=302, headers={"Location": $out})',
+        imports=("from flask import Response",),
+    ),
+)
 
 FAMILY = Family(
     id="open_redirect",
@@ -6,6 +324,13 @@ FAMILY = Family(
     title="Open redirect: redirect target taken from request data",
     rule_ids=("redirect-to-request-url",),
     paper_weight=3,
+    composition=Composition(
+        sources=SOURCES,
+        steps=STEPS_HERE,
+        sinks=SINKS,
+        results=RESULTS,
+        var_names=("target", "next_url", "destination", "return_to", "${entity}_url"),
+    ),
     skeletons=(
         Skeleton(
             id="open_redirect.favourite_view",

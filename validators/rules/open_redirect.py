@@ -1,6 +1,7 @@
+import base64
 import re
 from http.server import BaseHTTPRequestHandler
-from urllib.parse import parse_qs, urljoin, urlparse, urlsplit
+from urllib.parse import parse_qs, unquote, urljoin, urlparse, urlsplit
 
 from flask import Flask, Response, abort, make_response, redirect, request, url_for
 
@@ -189,3 +190,143 @@ def follow_good(recipe_id):
         target = f"/recipes/{recipe_id}"
     # ok: redirect-to-request-url
     return redirect(target)
+
+
+# Forms the composed cores use (datagen/families/open_redirect.py SINKS and STEPS).
+@app.route("/recipes/continue")
+def continue_bad():
+    target = request.referrer or ""
+    # ruleid: redirect-to-request-url
+    response = redirect(target, code=303)
+    return response
+
+
+@app.route("/recipes/continue2")
+def continue_good():
+    target = request.referrer or ""
+    target = urljoin(request.host_url, target)
+    if urlsplit(target).netloc != urlsplit(request.host_url).netloc:
+        target = "/recipes"
+    # ok: redirect-to-request-url
+    response = redirect(target, code=303)
+    return response
+
+
+@app.post("/recipes/leave")
+def leave_bad():
+    target = request.form.get("return_to", "")
+    # ruleid: redirect-to-request-url
+    response = Response(status=303, headers={"Location": target})
+    return response
+
+
+@app.post("/recipes/leave2")
+def leave_good():
+    target = request.form.get("return_to", "")
+    if target not in ("/recipes", "/recipes/new"):
+        target = "/recipes"
+    # ok: redirect-to-request-url
+    response = Response(status=303, headers={"Location": target})
+    return response
+
+
+@app.route("/recipes/visit-partner")
+def location_attr_bad():
+    target = request.args["url"]
+    response = make_response("", 302)
+    # ruleid: redirect-to-request-url
+    response.location = target
+    return response
+
+
+@app.route("/recipes/visit-partner2")
+def location_attr_good():
+    target = request.args["url"].replace("\\", "/")
+    parts = urlsplit(target)
+    if parts.scheme != "https" or parts.hostname not in PARTNER_HOSTS:
+        abort(400)
+    response = make_response("", 302)
+    # ok: redirect-to-request-url
+    response.location = target
+    return response
+
+
+@app.route("/recipes/jump2")
+def headers_set_bad():
+    target = unquote(request.cookies.get("recipe_return", ""))
+    response = make_response("", 307)
+    # ruleid: redirect-to-request-url
+    response.headers.set("Location", target)
+    return response
+
+
+@app.route("/recipes/jump3")
+def headers_set_good():
+    target = unquote(request.cookies.get("recipe_return", ""))
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        target = "/recipes"
+    response = make_response("", 307)
+    # ok: redirect-to-request-url
+    response.headers.set("Location", target)
+    return response
+
+
+@app.route("/recipes/open/<path:target>")
+def open_joined_bad(target):
+    target = "/" + target
+    # ruleid: redirect-to-request-url
+    return redirect(urljoin(request.host_url, target))
+
+
+@app.route("/recipes/open2/<path:target>")
+def open_joined_good(target):
+    target = urljoin(request.host_url, "/" + target)
+    if urlsplit(target).netloc != request.host:
+        target = "/recipes"
+    # ok: redirect-to-request-url
+    return redirect(target)
+
+
+@app.route("/recipes/finish", methods=["GET", "POST"])
+def finish_bad():
+    target = request.values.get("redirect", "/").partition("#")[0]
+    # ruleid: redirect-to-request-url
+    return redirect(target if target else "/recipes")
+
+
+@app.route("/recipes/resume")
+def resume_bad():
+    state = request.args.get("state", "")
+    target = base64.urlsafe_b64decode(state).decode()
+    # ruleid: redirect-to-request-url
+    return redirect(target)
+
+
+@app.route("/recipes/resume2")
+def resume_good():
+    state = request.args.get("state", "")
+    target = base64.urlsafe_b64decode(state).decode()
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        target = "/recipes"
+    # ok: redirect-to-request-url
+    return redirect(target)
+
+
+@app.post("/recipes/login")
+def nested_next_bad():
+    payload = request.get_json(silent=True) or {}
+    address = str(payload.get("redirect_uri", ""))
+    target = parse_qs(urlsplit(address).query).get("next", ["/"])[0]
+    # ruleid: redirect-to-request-url
+    return Response(status=302, headers={"Location": target})
+
+
+@app.post("/recipes/login2")
+def nested_next_good():
+    payload = request.get_json(silent=True) or {}
+    address = str(payload.get("redirect_uri", ""))
+    target = parse_qs(urlsplit(address).query).get("next", ["/"])[0]
+    if urlsplit(target).netloc or urlsplit(target).scheme or target.startswith(("//", "/\\")):
+        target = "/recipes"
+    # ok: redirect-to-request-url
+    return Response(status=302, headers={"Location": target})

@@ -1,5 +1,6 @@
 import html
 import os
+import textwrap
 
 from flask import Flask, Response, jsonify, make_response, redirect, render_template, render_template_string, request, send_file, url_for
 from flask.views import MethodView
@@ -288,3 +289,231 @@ def welcome_page_good():
     )
     # ok: flask-response-from-request-data
     return render_template_string(page, name=name, count=3)
+
+
+# Forms the composed cores use (datagen/families/xss_flask.py SINKS and STEPS).
+@app.route("/recipes/describe")
+def describe_bad():
+    title = request.args.get("title", "")
+    # ruleid: flask-response-from-request-data
+    return "<dd>%s</dd><dd>%d characters</dd>" % (title, len(title))
+
+
+@app.route("/recipes/describe2")
+def describe_good():
+    title = request.args.get("title", "")
+    # ok: flask-response-from-request-data
+    return "<dd>%s</dd><dd>%d characters</dd>" % (html.escape(title), len(title))
+
+
+@app.route("/recipes/title")
+def title_keyword_bad():
+    title = request.args.get("title", "")
+    page = "<title>{label}</title><h1>{label}</h1>".format(label=title)
+    # ruleid: flask-response-from-request-data
+    return page, 200
+
+
+@app.route("/recipes/title2")
+def title_keyword_good():
+    title = request.args.get("title", "")
+    page = "<title>{label}</title><h1>{label}</h1>".format(label=escape(title))
+    # ok: flask-response-from-request-data
+    return page, 200
+
+
+@app.route("/recipes/list")
+def list_parts_bad():
+    title = request.form.get("title", "")
+    parts = ["<ul>", "<li>", title, "</li>", "</ul>"]
+    page = "".join(parts)
+    # ruleid: flask-response-from-request-data
+    return make_response(page)
+
+
+@app.route("/recipes/list2")
+def list_parts_good():
+    title = request.form.get("title", "")
+    parts = ["<ul>", "<li>", escape(title), "</li>", "</ul>"]
+    page = "".join(parts)
+    # ok: flask-response-from-request-data
+    return make_response(page)
+
+
+@app.route("/recipes/tag")
+def tag_loop_bad():
+    title = request.args["title"]
+    items = []
+    for word in title.split(","):
+        items.append(f"<li>{word.strip()}</li>")
+    page = "<ul>" + "".join(items) + "</ul>"
+    # ruleid: flask-response-from-request-data
+    return page
+
+
+@app.route("/recipes/tag2")
+def tag_loop_good():
+    title = request.args["title"]
+    items = []
+    for word in title.split(","):
+        items.append(f"<li>{escape(word.strip())}</li>")
+    page = "<ul>" + "".join(items) + "</ul>"
+    # ok: flask-response-from-request-data
+    return page
+
+
+@app.route("/recipes/badge")
+def badge_bad():
+    title = request.cookies.get("recipe_title") or ""
+    words = title.split()
+    page = "".join(f"<span class='badge'>{word}</span>" for word in words)
+    # ruleid: flask-response-from-request-data
+    return Response(page, mimetype="text/html")
+
+
+@app.route("/recipes/badge2")
+def badge_good():
+    title = request.cookies.get("recipe_title") or ""
+    words = title.split()
+    page = "".join(f"<span class='badge'>{html.escape(word)}</span>" for word in words)
+    # ok: flask-response-from-request-data
+    return Response(page, mimetype="text/html")
+
+
+@app.route("/recipes/badge3")
+def badge_split_inline_good():
+    title = request.args.get("title", "")
+    # Semgrep taints a join over a comprehension whose iterable is a method call, escaped or not.
+    # todook: flask-response-from-request-data
+    return "".join(f"<span>{escape(word)}</span>" for word in title.split())
+
+
+@app.route("/recipes/search-line")
+def search_line_bad():
+    term = request.headers.get("X-Recipe-Title", "")
+    line = f"<p>Results for <b>{term}</b></p>" if term else "<p>Type a word.</p>"
+    # ruleid: flask-response-from-request-data
+    return line
+
+
+@app.route("/recipes/search-line2")
+def search_line_good():
+    term = request.headers.get("X-Recipe-Title", "")
+    line = f"<p>Results for <b>{escape(term)}</b></p>" if term else "<p>Type a word.</p>"
+    # ok: flask-response-from-request-data
+    return line
+
+
+@app.route("/recipes/summary/<title>")
+def summary_bad(title):
+    page = "<section>"
+    page += "<p>" + title + "</p>"
+    page += "</section>"
+    # ruleid: flask-response-from-request-data
+    return page
+
+
+@app.route("/recipes/summary2/<title>")
+def summary_good(title):
+    page = "<section>"
+    page += "<p>" + html.escape(title) + "</p>"
+    page += "</section>"
+    # ok: flask-response-from-request-data
+    return page
+
+
+@app.post("/recipes/teaser")
+def teaser_bad():
+    payload = request.get_json(silent=True) or {}
+    text = str(payload.get("title", ""))
+    short = textwrap.shorten(text, width=60, placeholder="...")
+    page = f"<p title='{text}'>{short}</p>"
+    # ruleid: flask-response-from-request-data
+    return page
+
+
+@app.post("/recipes/teaser2")
+def teaser_good():
+    payload = request.get_json(silent=True) or {}
+    text = str(payload.get("title", ""))
+    short = textwrap.shorten(text, width=60, placeholder="...")
+    page = f"<p title='{escape(text)}'>{escape(short)}</p>"
+    # ok: flask-response-from-request-data
+    return page
+
+
+@app.route("/recipes/welcome-line")
+def welcome_line_bad():
+    name = request.args.get("name", "")
+    # ruleid: flask-response-from-request-data
+    page = render_template_string("<h2>Welcome, " + name + "</h2>")
+    return page
+
+
+@app.route("/recipes/welcome-line2")
+def welcome_line_good():
+    name = request.args.get("name", "")
+    # ok: flask-response-from-request-data
+    page = render_template_string("<h2>Welcome, {{ name }}</h2>", name=name)
+    return page
+
+
+@app.route("/recipes/quote")
+def quote_bad():
+    text = request.args.get("text", "")
+    response = make_response()
+    # ruleid: flask-response-from-request-data
+    response.set_data("<blockquote>%s</blockquote>" % text)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@app.route("/recipes/quote2")
+def quote_good():
+    text = request.args.get("text", "")
+    response = make_response()
+    # ok: flask-response-from-request-data
+    response.set_data("<blockquote>%s</blockquote>" % escape(text))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@app.route("/recipes/highlight")
+def highlight_bad():
+    text = request.args.get("text", "")
+    # ruleid: flask-response-from-request-data
+    snippet = Markup("<mark>%s</mark>" % text)
+    return render_template_string("<main>{{ content }}</main>", content=snippet)
+
+
+@app.route("/recipes/highlight2")
+def highlight_good():
+    text = request.args.get("text", "")
+    # ok: flask-response-from-request-data
+    snippet = Markup("<mark>%s</mark>" % escape(text))
+    return render_template_string("<main>{{ content }}</main>", content=snippet)
+
+
+@app.route("/recipes/short-title")
+def short_title_bad():
+    title = request.args.get("title", "")
+    title = title[:200]
+    # ruleid: flask-response-from-request-data
+    return f"<h1>{title}</h1>"
+
+
+@app.route("/recipes/short-title2")
+def short_title_good():
+    title = request.args.get("title", "")
+    title = title[:200]
+    # ok: flask-response-from-request-data
+    return f"<h1>{escape(title)}</h1>"
+
+
+@app.route("/recipes/short-title3")
+def short_title_renamed():
+    title = request.args.get("title", "")
+    short = title[:200]
+    # Semgrep drops taint at a slice (semgrep#6203); only the reassigning form is seen.
+    # todoruleid: flask-response-from-request-data
+    return f"<h1>{short}</h1>"
