@@ -49,6 +49,11 @@ def _route_paths(code: str) -> set[str]:
     return paths
 
 
+def _ends_with_main_guard(code: str) -> bool:
+    last = ast.parse(code).body[-1:]
+    return bool(last) and isinstance(last[0], ast.If) and "__main__" in ast.unparse(last[0].test)
+
+
 def compose(
     skeleton: Skeleton, task: Task, names: dict[str, str], marker: str, rng: random.Random
 ) -> Composed:
@@ -67,8 +72,10 @@ def compose(
         taken_names |= names_here
         taken_paths |= paths_here
         chosen.append((part, body))
-    # Each part goes before or after the core; the draw keeps the order reproducible.
-    before = [c for c in chosen if rng.random() < 0.5]
+    # Each part goes before or after the core; the draw keeps the order reproducible. A core
+    # that ends the program (its `if __name__ == "__main__":` block) has every part before it.
+    ends_program = skeleton.context == "script" and _ends_with_main_guard(core_secure)
+    before = [c for c in chosen if rng.random() < 0.5 or ends_program]
     after = [c for c in chosen if c not in before]
 
     preamble: Part | None = None

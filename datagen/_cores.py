@@ -22,7 +22,8 @@ CORE_PLACEHOLDERS: dict[str, str] = {
     "out": "the sink's output variable name",
     "handler": "the name of the function that holds the input",
     "ENV": "an environment variable name, e.g. RECIPE_BOX_TITLE",
-    "Field": "the first field in capitalised words, e.g. Title",
+    "Field": "the first field in capitalised words, e.g. Due Date",
+    "header": "an HTTP header name for the first field, e.g. X-Invoice-Due-Date",
 }
 
 _WEB_PREFIXES = ("", "handle_", "api_", "serve_")
@@ -84,7 +85,9 @@ def compose_core(
 
     field = names["field"]
     core_names = dict(names)
-    core_names["Field"] = " ".join(word.capitalize() for word in field.split("_"))
+    words = [word.capitalize() for word in field.split("_")]
+    core_names["Field"] = " ".join(words)
+    core_names["header"] = "-".join(["X", names["Entity"], *words])
     core_names["ENV"] = f"{names['app_name']}_{field}".upper()
     core_names["var"] = _fill(rng.choice(comp.var_names), names)
     core_names["out"] = _fill(rng.choice(sink.out_names), names)

@@ -52,8 +52,8 @@ WEB_SOURCES: tuple[CoreSource, ...] = (
     CoreSource(
         id="header",
         context="web",
-        phrase="the `X-$Entity-$Field` request header",
-        code='$var = request.headers.get("X-$Entity-$Field", "")',
+        phrase="the `$header` request header",
+        code='$var = request.headers.get("$header", "")',
         imports=("from flask import request",),
     ),
     CoreSource(

@@ -19,7 +19,8 @@ from emgen.datagen.parts import ENTRIES, PARTS, PREAMBLES
 # (lowercase words only: an acronym such as "an HTML page" is read letter by letter).
 SEAM = re.compile(
     r"\b[Aa] (?!(?:uni|use|usu|uti|ura|ure|euro|one|once|and\b))[aeiou][a-z_]{2,}"
-    r"|\b[Aa]n (?!(?:hour|honest|honor|heir))[b-df-hj-np-tv-z][a-z_]{2,}"
+    r"|\b[Aa]n (?!(?:hour|honest|honor|heir|lxml|html|xml|sql|svg|http|url|mp\d))"
+    r"[b-df-hj-np-tv-z][a-z_]{2,}"
 )
 
 
