@@ -9,6 +9,8 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from pydantic import JsonValue
+
 from emgen.datagen.generation import Candidate, generate
 from emgen.datagen.reward_hacks.dialogues.code import (
     code_always_equal,
@@ -184,7 +186,7 @@ def generate_items(
     return out, report
 
 
-def _stats(items: Sequence[tuple[DialogueItem, Proof]]) -> dict[str, object]:
+def _stats(items: Sequence[tuple[DialogueItem, Proof]]) -> dict[str, JsonValue]:
     margins: dict[str, list[float]] = {}
     relative: list[float] = []
     domains: dict[str, int] = {}
@@ -222,10 +224,11 @@ def generate_dialogues(
     report: GenerationReport | None = None
     items: list[tuple[Split, DialogueItem, Proof]] = []
     # The training split keeps the build's seed, so a build without a test split is unchanged.
-    for split, target, split_seed in (
+    splits: tuple[tuple[Split, int, int | str], ...] = (
         ("train", n - n_test, seed),
         ("test", n_test, f"{seed}:test"),
-    ):
+    )
+    for split, target, split_seed in splits:
         if target == 0 and report is not None:
             continue
         out, report = generate_items(
