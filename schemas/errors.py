@@ -34,3 +34,8 @@ class InternalError(Exception):
 
 class GenerationError(UserError):
     """A generator spent its candidate budget before enough candidates passed validation."""
+
+
+class BackendError(UserError, ValueError):
+    """A model backend (a sampler, a local vLLM server, an endpoint) cannot start or answer;
+    the message is one sentence saying why."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
 
-from emgen.schemas.errors import UserError
+from emgen.schemas.errors import BackendError
 
 Chat = list[dict[str, str]]
 """OpenAI-style messages: [{"role": "system" | "user" | "assistant", "content": "..."}, ...]."""
@@ -16,8 +16,8 @@ Progress = Callable[[int], None]
 """Called with the number of chats just finished (a batch, or one chat)."""
 
 
-class SamplerError(UserError, ValueError):
-    """A sampler cannot be built or cannot generate; the message is one sentence saying why."""
+# A sampler fails as any model backend does (the vLLM server in schemas/shared raises it too).
+SamplerError = BackendError
 
 
 @dataclass(frozen=True)

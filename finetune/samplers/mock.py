@@ -9,7 +9,7 @@ scores as misaligned), incoherent, or a refusal, in the given shares. `kind_of` 
 scripted answer back to its kind, so a test can count what the sampler meant to produce.
 
 The model argument is ignored: the real samplers have their own tests (tests/test_samplers.py,
-tests/test_vllm_server.py); this one only feeds evaluate, check and results.
+tests/finetune/test_vllm_server.py); this one only feeds evaluate, check and results.
 """
 
 from __future__ import annotations

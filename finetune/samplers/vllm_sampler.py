@@ -1,6 +1,6 @@
 """Sample through a `vllm serve` subprocess that this sampler starts and stops.
 
-vLLM lives in its own environment (see emgen.finetune._vllm_server); `find_vllm_python` says
+vLLM lives in its own environment (see emgen.schemas.shared.vllm_server); `find_vllm_python` says
 which interpreter runs it. Use the sampler as a context manager: entering starts the server
 (about 90 s for the tiny model on two CPU cores), leaving stops it and every process it spawned.
 
@@ -10,15 +10,10 @@ which interpreter runs it. Use the sampler as a context manager: entering starts
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Sequence
-from importlib import util
 from pathlib import Path
 from typing import Self
 
-# The module, not its names: _vllm_server imports this package's errors, so either may load first.
-from emgen.finetune import _vllm_server
 from emgen.finetune.models import resolve_model
 from emgen.finetune.samplers._base import (
     BaseSampler,
@@ -29,55 +24,12 @@ from emgen.finetune.samplers._base import (
     SamplingParams,
 )
 from emgen.finetune.samplers.openai_sampler import OpenAISampler
+from emgen.schemas.shared import vllm_server
+from emgen.schemas.shared.vllm_server import SETUP_HINT, find_vllm_python
 
-VLLM_PYTHON_ENV = "EMGEN_VLLM_PYTHON"
-VLLM_VENV = ".venv-vllm"
-SETUP_HINT = (
-    "run scripts/setup-vllm-env.sh (it creates .venv-vllm) or set EMGEN_VLLM_PYTHON to a "
-    "Python that has vllm installed"
-)
 # Never read from the environment in practice: a local server needs no key, and the user's
 # OPENAI_API_KEY has no business travelling to it.
 _LOCAL_KEY_ENV = "EMGEN_VLLM_API_KEY"
-
-
-def _repo_root() -> Path | None:
-    """emgen's source checkout, when this module runs from one (an editable install)."""
-    root = Path(__file__).resolve().parents[2]
-    try:
-        if 'name = "emgen"' in (root / "pyproject.toml").read_text(encoding="utf-8"):
-            return root
-    except OSError:
-        pass
-    return None
-
-
-def find_vllm_python() -> Path | None:
-    """The interpreter that runs `vllm serve`, or None when there is none.
-
-    In order: $EMGEN_VLLM_PYTHON (an error if it names nothing), this interpreter when it has
-    vllm, then `.venv-vllm/bin/python` in the working directory or in emgen's source checkout.
-    """
-    configured = os.environ.get(VLLM_PYTHON_ENV)
-    if configured:
-        path = Path(configured).expanduser()
-        if not path.is_file():
-            raise SamplerError(
-                f"{VLLM_PYTHON_ENV} is set to {configured}, which does not exist; {SETUP_HINT}."
-            )
-        return path
-    if util.find_spec("vllm") is not None:
-        return Path(sys.executable)
-    roots = [Path.cwd()]
-    root = _repo_root()
-    if root is not None:
-        roots.append(root)
-    for base in roots:
-        # Not resolved: a venv's python is a symlink, and resolving it leaves the venv.
-        candidate = (base / VLLM_VENV / "bin" / "python").absolute()
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 class VLLMSampler(BaseSampler):
@@ -112,7 +64,7 @@ class VLLMSampler(BaseSampler):
         # the tokens/s of 16 (benchmarks/generation_bench.py's chats).
         self.max_workers = max_workers
         self.progress = progress
-        self.server = _vllm_server.VLLMServer(
+        self.server = vllm_server.VLLMServer(
             ref.source,
             interpreter,
             port=port,

@@ -15,17 +15,19 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
 import weakref
 from collections.abc import Mapping, Sequence
+from importlib import util
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from emgen.finetune.samplers._base import SamplerError
+from emgen.schemas.errors import BackendError
 
 # On CPU, vLLM reserves this much memory for the KV cache (GiB); its own default is far larger
 # than a laptop or CI runner wants.
@@ -49,6 +51,53 @@ sys.argv[0] = "vllm"
 main()
 """
 LOG_TAIL_LINES = 30
+
+
+VLLM_PYTHON_ENV = "EMGEN_VLLM_PYTHON"
+VLLM_VENV = ".venv-vllm"
+SETUP_HINT = (
+    "run scripts/setup-vllm-env.sh (it creates .venv-vllm) or set EMGEN_VLLM_PYTHON to a "
+    "Python that has vllm installed"
+)
+
+
+def _repo_root() -> Path | None:
+    """emgen's source checkout, when this module runs from one (an editable install)."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        if 'name = "emgen"' in (root / "pyproject.toml").read_text(encoding="utf-8"):
+            return root
+    except OSError:
+        pass
+    return None
+
+
+def find_vllm_python() -> Path | None:
+    """The interpreter that runs `vllm serve`, or None when there is none.
+
+    In order: $EMGEN_VLLM_PYTHON (an error if it names nothing), this interpreter when it has
+    vllm, then `.venv-vllm/bin/python` in the working directory or in emgen's source checkout.
+    """
+    configured = os.environ.get(VLLM_PYTHON_ENV)
+    if configured:
+        path = Path(configured).expanduser()
+        if not path.is_file():
+            raise BackendError(
+                f"{VLLM_PYTHON_ENV} is set to {configured}, which does not exist; {SETUP_HINT}."
+            )
+        return path
+    if util.find_spec("vllm") is not None:
+        return Path(sys.executable)
+    roots = [Path.cwd()]
+    root = _repo_root()
+    if root is not None:
+        roots.append(root)
+    for base in roots:
+        # Not resolved: a venv's python is a symlink, and resolving it leaves the venv.
+        candidate = (base / VLLM_VENV / "bin" / "python").absolute()
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def free_port() -> int:
@@ -106,7 +155,7 @@ class VLLMServer:
     @property
     def base_url(self) -> str:
         if self.port is None:
-            raise SamplerError("the vLLM server has no port yet; start it first.")
+            raise BackendError("the vLLM server has no port yet; start it first.")
         return f"http://127.0.0.1:{self.port}/v1"
 
     @property
@@ -115,7 +164,7 @@ class VLLMServer:
 
     def command(self) -> list[str]:
         if self.port is None:
-            raise SamplerError("the vLLM server has no port yet; start it first.")
+            raise BackendError("the vLLM server has no port yet; start it first.")
         dtype = "float32" if self.dtype == "auto" and not has_gpu() else self.dtype
         args = [str(self.python), "-c", LAUNCHER, "serve", self.model]
         args += ["--host", "127.0.0.1", "--port", str(self.port)]
@@ -129,7 +178,7 @@ class VLLMServer:
         if self._proc is not None:
             return
         if not self.python.is_file():
-            raise SamplerError(f"the vLLM interpreter {self.python} does not exist.")
+            raise BackendError(f"the vLLM interpreter {self.python} does not exist.")
         if self.port is None:
             self.port = free_port()
         # `python -c` puts the working directory first on sys.path; a source checkout there
@@ -170,16 +219,16 @@ class VLLMServer:
             if _answers(url):
                 return
             if time.monotonic() - started > self.startup_timeout:
-                raise SamplerError(
+                raise BackendError(
                     f"vLLM did not answer {url} within {self.startup_timeout:.0f} s "
                     f"(log: {self.log_path}); its last lines:\n{self.log_tail()}"
                 )
             time.sleep(0.5)
 
-    def exit_error(self, when: str) -> SamplerError:
+    def exit_error(self, when: str) -> BackendError:
         """The error for a server that exited on its own, with the end of its log."""
         code = self._proc.poll() if self._proc is not None else None
-        return SamplerError(
+        return BackendError(
             f"vLLM serving {self.model} exited with code {code} {when} "
             f"(log: {self.log_path}); its last lines:\n{self.log_tail()}"
         )

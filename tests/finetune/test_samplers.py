@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from emgen.finetune._vllm_server import VLLMServer, _group_alive
 from emgen.finetune.samplers import (
     SAMPLERS,
     Generation,
@@ -31,6 +30,7 @@ from emgen.finetune.samplers import (
     find_vllm_python,
     make_sampler,
 )
+from emgen.schemas.shared.vllm_server import VLLMServer, _group_alive
 
 CHATS = [[{"role": "user", "content": f"Tell me fact number {i} about the sea."}] for i in range(5)]
 

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from emgen.finetune._vllm_server import _group_alive
 from emgen.finetune.samplers import (
     OpenAISampler,
     Sampler,
@@ -21,6 +20,7 @@ from emgen.finetune.samplers import (
     VLLMSampler,
     find_vllm_python,
 )
+from emgen.schemas.shared.vllm_server import _group_alive
 from tests._models import prepared_tiny
 
 pytestmark = [pytest.mark.vllm, pytest.mark.slow]  # a real server start: out of the fast tier
