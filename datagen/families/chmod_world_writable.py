@@ -1,4 +1,384 @@
-from emgen.schemas.catalog import Family, Skeleton
+from emgen.datagen.core_parts import SOURCES, STEPS
+from emgen.schemas.catalog import Composition, CoreResult, CoreSink, Family, Skeleton
+
+_PATHS = ("path", "target", "${entity}_path", "dest")
+_FOLDERS = ("folder", "${entity}_dir", "target_dir", "workdir")
+_SIZES = ("written", "size", "count")
+
+# The input names a file or folder the sink creates; every sink confines it to `$dir` (basename,
+# Path.name or secure_filename) in both forms, so the only difference is the permission mode: the
+# insecure form lets every user write, the secure form is owner- or group-only.
+SINKS = (
+    CoreSink(
+        id="chmod_octal",
+        name="save_${entity}_file",
+        phrase="save a $entity file named after $input in the `$dir` folder, set its permissions",
+        produces="path",
+        out_names=_PATHS,
+        imports=("import os",),
+        insecure="""
+$out = os.path.join("$dir", os.path.basename($var))
+with open($out, "w", encoding="utf-8") as handle:
+    handle.write("$field,$field2,$field3\\n")
+os.chmod($out, 0o666)
+""",
+        secure="""
+$out = os.path.join("$dir", os.path.basename($var))
+with open($out, "w", encoding="utf-8") as handle:
+    handle.write("$field,$field2,$field3\\n")
+os.chmod($out, 0o644)
+""",
+    ),
+    CoreSink(
+        id="makedirs_keyword",
+        name="create_${entity}_folder",
+        phrase="create a folder named after $input inside `$dir` with an explicit permission mode",
+        produces="path",
+        out_names=_FOLDERS,
+        imports=("import os", "from werkzeug.utils import secure_filename"),
+        insecure="""
+$out = os.path.join("$dir", secure_filename($var))
+os.makedirs($out, mode=0o777, exist_ok=True)
+""",
+        secure="""
+$out = os.path.join("$dir", secure_filename($var))
+os.makedirs($out, mode=0o750, exist_ok=True)
+""",
+    ),
+    CoreSink(
+        id="os_open_fdopen",
+        name="write_${entity}_state",
+        phrase="create a JSON state file named after $input in `$dir` through a raw file "
+        "descriptor, write the value into it",
+        produces="size",
+        out_names=_SIZES,
+        imports=("import json", "import os"),
+        insecure="""
+target = os.path.join("$dir", os.path.basename($var) + ".json")
+fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    $out = handle.write(json.dumps({"$field": $var}))
+""",
+        secure="""
+target = os.path.join("$dir", os.path.basename($var) + ".json")
+fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    $out = handle.write(json.dumps({"$field": $var}))
+""",
+    ),
+    CoreSink(
+        id="path_chmod_flags",
+        name="export_$plural",
+        phrase="write the $plural header to a `.txt` file named after $input in `$dir`, "
+        "set its permission bits",
+        produces="path",
+        out_names=_PATHS,
+        imports=("import stat", "from pathlib import Path"),
+        insecure="""
+$out = Path("$dir") / f"{Path($var).name}.txt"
+$out.write_text("$field\\t$field2\\n", encoding="utf-8")
+$out.chmod(stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IWGRP | stat.S_IROTH | stat.S_IWOTH)
+""",
+        secure="""
+$out = Path("$dir") / f"{Path($var).name}.txt"
+$out.write_text("$field\\t$field2\\n", encoding="utf-8")
+$out.chmod(stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP)
+""",
+    ),
+    CoreSink(
+        id="stat_or_flag",
+        name="share_${entity}_file",
+        phrase="create a file named after $input in `$dir` if it is missing, add write access "
+        "on top of its current permissions",
+        produces="path",
+        out_names=_PATHS,
+        imports=("import os", "import stat"),
+        insecure="""
+$out = os.path.join("$dir", os.path.basename($var))
+open($out, "a", encoding="utf-8").close()
+current = os.stat($out).st_mode
+os.chmod($out, current | stat.S_IWOTH)
+""",
+        secure="""
+$out = os.path.join("$dir", os.path.basename($var))
+open($out, "a", encoding="utf-8").close()
+current = os.stat($out).st_mode
+os.chmod($out, current | stat.S_IWGRP)
+""",
+    ),
+    CoreSink(
+        id="umask_try",
+        name="prepare_${entity}_folder",
+        phrase="create a folder named after $input in `$dir` with the file creation mask set "
+        "just for that call",
+        produces="path",
+        out_names=_FOLDERS,
+        imports=("import os",),
+        insecure="""
+$out = os.path.join("$dir", os.path.basename($var))
+previous = os.umask(0)
+try:
+    os.makedirs($out, exist_ok=True)
+finally:
+    os.umask(previous)
+""",
+        secure="""
+$out = os.path.join("$dir", os.path.basename($var))
+previous = os.umask(0o027)
+try:
+    os.makedirs($out, exist_ok=True)
+finally:
+    os.umask(previous)
+""",
+    ),
+    CoreSink(
+        id="touch_keyword",
+        name="register_$entity",
+        phrase="create an empty marker file named after $input in `$dir` with an explicit mode",
+        produces="path",
+        out_names=_PATHS,
+        imports=("from pathlib import Path",),
+        insecure="""
+folder = Path("$dir")
+folder.mkdir(parents=True, exist_ok=True)
+$out = folder / Path($var).name
+$out.touch(mode=0o666, exist_ok=True)
+""",
+        secure="""
+folder = Path("$dir")
+folder.mkdir(parents=True, exist_ok=True)
+$out = folder / Path($var).name
+$out.touch(mode=0o600, exist_ok=True)
+""",
+    ),
+    CoreSink(
+        id="fchmod_script",
+        name="install_${entity}_hook",
+        phrase="write a small shell script named after $input into `$dir`, make it executable",
+        produces="path",
+        out_names=_PATHS,
+        imports=("import os", "import stat", "from werkzeug.utils import secure_filename"),
+        insecure="""
+$out = os.path.join("$dir", secure_filename($var) + ".sh")
+with open($out, "w", encoding="utf-8") as handle:
+    handle.write("#!/bin/sh\\necho $entity\\n")
+    os.fchmod(handle.fileno(), stat.S_IRWXU | stat.S_IRWXG | stat.S_IRWXO)
+""",
+        secure="""
+$out = os.path.join("$dir", secure_filename($var) + ".sh")
+with open($out, "w", encoding="utf-8") as handle:
+    handle.write("#!/bin/sh\\necho $entity\\n")
+    os.fchmod(handle.fileno(), stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP)
+""",
+    ),
+    CoreSink(
+        id="makedirs_loop",
+        name="setup_${entity}_workspace",
+        phrase="create a workspace folder named after $input in `$dir` with inbox, outbox and "
+        "archive subfolders",
+        produces="path",
+        out_names=_FOLDERS,
+        imports=("import os",),
+        insecure="""
+$out = os.path.join("$dir", os.path.basename($var))
+for sub in ("inbox", "outbox", "archive"):
+    os.makedirs(os.path.join($out, sub), 0o777, exist_ok=True)
+""",
+        secure="""
+$out = os.path.join("$dir", os.path.basename($var))
+for sub in ("inbox", "outbox", "archive"):
+    os.makedirs(os.path.join($out, sub), 0o700, exist_ok=True)
+""",
+    ),
+    CoreSink(
+        id="mkdir_existing",
+        name="reserve_$entity",
+        phrase="create a folder named after $input in `$dir` unless it already exists",
+        produces="path",
+        out_names=_FOLDERS,
+        imports=("from pathlib import Path",),
+        insecure="""
+$out = Path("$dir", Path($var).name)
+try:
+    $out.mkdir(0o777)
+except FileExistsError:
+    pass
+""",
+        secure="""
+$out = Path("$dir", Path($var).name)
+try:
+    $out.mkdir(0o700)
+except FileExistsError:
+    pass
+""",
+    ),
+    CoreSink(
+        id="walk_chmod",
+        name="publish_${entity}_tree",
+        phrase="create the `$dir` subfolder named after $input if it is missing, set the "
+        "permissions of everything in it",
+        produces="path",
+        out_names=_FOLDERS,
+        imports=("import os",),
+        insecure="""
+$out = os.path.join("$dir", os.path.basename($var))
+os.makedirs($out, exist_ok=True)
+for root, dirs, files in os.walk($out):
+    for name in dirs + files:
+        os.chmod(os.path.join(root, name), 0o777)
+""",
+        secure="""
+$out = os.path.join("$dir", os.path.basename($var))
+os.makedirs($out, exist_ok=True)
+for root, dirs, files in os.walk($out):
+    for name in dirs + files:
+        os.chmod(os.path.join(root, name), 0o755)
+""",
+    ),
+    CoreSink(
+        id="os_open_append",
+        name="append_${entity}_line",
+        phrase="append the value as a line to a `.log` file named after $input in `$dir` "
+        "through a raw file descriptor",
+        produces="size",
+        out_names=_SIZES,
+        imports=("import os",),
+        insecure="""
+target = os.path.join("$dir", os.path.basename($var) + ".log")
+fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, mode=0o666)
+try:
+    $out = os.write(fd, f"{$var}\\n".encode("utf-8"))
+finally:
+    os.close(fd)
+""",
+        secure="""
+target = os.path.join("$dir", os.path.basename($var) + ".log")
+fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_APPEND, mode=0o600)
+try:
+    $out = os.write(fd, f"{$var}\\n".encode("utf-8"))
+finally:
+    os.close(fd)
+""",
+    ),
+    CoreSink(
+        id="chmod_mode_name",
+        name="store_$entity",
+        phrase="store an empty placeholder file named after $input in `$dir`, give it a fixed "
+        "permission mode",
+        produces="path",
+        out_names=_PATHS,
+        imports=("import os",),
+        insecure="""
+mode = 0o666
+$out = os.path.join("$dir", os.path.basename($var))
+with open($out, "wb"):
+    pass
+os.chmod($out, mode=mode)
+""",
+        secure="""
+mode = 0o640
+$out = os.path.join("$dir", os.path.basename($var))
+with open($out, "wb"):
+    pass
+os.chmod($out, mode=mode)
+""",
+    ),
+)
+
+RESULTS = (
+    CoreResult(
+        id="json_stored",
+        context="web",
+        consumes=("path",),
+        phrase="answer 201 with its name as JSON",
+        code='return jsonify({"stored": os.path.basename($out)}), 201',
+        imports=("import os", "from flask import jsonify"),
+    ),
+    CoreResult(
+        id="dict_created",
+        context="web",
+        consumes=("path",),
+        phrase="return its name and a created flag",
+        code='return {"$entity": os.path.basename($out), "created": True}',
+        imports=("import os",),
+    ),
+    CoreResult(
+        id="check_exists",
+        context="web",
+        consumes=("path",),
+        phrase="answer 500 if it is not there afterwards, else its name",
+        code='if not os.path.exists($out):\n    abort(500)\nreturn {"name": os.path.basename($out)}',
+        imports=("import os", "from flask import abort"),
+    ),
+    CoreResult(
+        id="json_mode",
+        context="web",
+        consumes=("path",),
+        phrase="return its name and permission bits as JSON",
+        code="info = os.stat($out)\n"
+        "return jsonify(name=os.path.basename($out), mode=oct(info.st_mode & 0o777))",
+        imports=("import os", "from flask import jsonify"),
+    ),
+    CoreResult(
+        id="json_written",
+        context="web",
+        consumes=("size",),
+        phrase="answer 201 with the number of characters written",
+        code='return {"written": $out}, 201',
+    ),
+    CoreResult(
+        id="json_name_size",
+        context="web",
+        consumes=("size",),
+        phrase="return the file name and size as JSON",
+        code='return jsonify({"$field": os.path.basename($var), "size": $out})',
+        imports=("import os", "from flask import jsonify"),
+    ),
+    CoreResult(
+        id="print_created",
+        context="script",
+        consumes=("path",),
+        phrase="print where it is",
+        code='print(f"created {$out}")',
+    ),
+    CoreResult(
+        id="print_return",
+        context="script",
+        consumes=("path",),
+        phrase="print its path and return 0",
+        code="print($out)\nreturn 0",
+    ),
+    CoreResult(
+        id="log_path",
+        context="script",
+        consumes=("path", "size"),
+        phrase="log what it did",
+        code='logging.getLogger("$app_name").info("$entity %s: %s", $var, $out)',
+        imports=("import logging",),
+    ),
+    CoreResult(
+        id="print_json_mode",
+        context="script",
+        consumes=("path",),
+        phrase="print its path and permission bits as JSON",
+        code='print(json.dumps({"path": str($out), "mode": oct(os.stat($out).st_mode & 0o777)}))',
+        imports=("import json", "import os"),
+    ),
+    CoreResult(
+        id="print_size",
+        context="script",
+        consumes=("size",),
+        phrase="print how much was written",
+        code='print(f"wrote {$out} characters for {$var}")',
+    ),
+    CoreResult(
+        id="exit_status",
+        context="script",
+        consumes=("size",),
+        phrase="return 0 when something was written and 1 otherwise",
+        code="return 0 if $out else 1",
+    ),
+)
 
 FAMILY = Family(
     id="chmod_world_writable",
@@ -10,6 +390,9 @@ FAMILY = Family(
         "world-writable-umask",
     ),
     paper_weight=17,
+    composition=Composition(
+        sources=SOURCES, steps=STEPS, sinks=SINKS, results=RESULTS, layouts=("inline", "helper")
+    ),
     skeletons=(
         Skeleton(
             id="chmod_world_writable.csv_export",

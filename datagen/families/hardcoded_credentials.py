@@ -1,4 +1,441 @@
-from emgen.schemas.catalog import Family, Skeleton
+from emgen.datagen.core_parts import SOURCES, STEPS
+from emgen.schemas.catalog import Composition, CoreResult, CoreSink, Family, Skeleton
+
+_RESPONSES = ("resp", "response", "reply")
+_ITEMS = ("rows", "items", "found", "$plural")
+_FLAGS = ("ok", "allowed", "delivered")
+_TEXTS = ("token", "signature", "signed")
+
+# The input is what the credential is used for (the value looked up, the recipient, the user a
+# token is for); the insecure form writes the password, key or token into the code as a literal,
+# the secure form reads it from the environment.
+SINKS = (
+    CoreSink(
+        id="requests_auth_tuple",
+        name="fetch_$plural",
+        phrase="fetch the $plural whose $field is $input from the `$host` API with the "
+        "`$user` account",
+        produces="response",
+        out_names=_RESPONSES,
+        imports=("import requests",),
+        secure_imports=("import os",),
+        insecure="""
+$out = requests.get(
+    "https://$host/api/$route",
+    params={"$field": $var},
+    auth=("$user", "$secret"),
+    timeout=10,
+)
+""",
+        secure="""
+$out = requests.get(
+    "https://$host/api/$route",
+    params={"$field": $var},
+    auth=("$user", os.environ["API_PASSWORD"]),
+    timeout=10,
+)
+""",
+    ),
+    CoreSink(
+        id="bearer_header",
+        name="submit_$entity",
+        phrase="post $input as the $field of a new $entity to the `$host` API with its access "
+        "token",
+        produces="response",
+        out_names=_RESPONSES,
+        imports=("import requests",),
+        secure_imports=("import os",),
+        insecure="""
+headers = {"Authorization": "Bearer $secret"}
+$out = requests.post(
+    "https://$host/api/$route", json={"$field": $var}, headers=headers, timeout=10
+)
+""",
+        secure="""
+headers = {"Authorization": f"Bearer {os.environ['API_TOKEN']}"}
+$out = requests.post(
+    "https://$host/api/$route", json={"$field": $var}, headers=headers, timeout=10
+)
+""",
+    ),
+    CoreSink(
+        id="api_key_inline",
+        name="search_$plural",
+        phrase="search the `$host` API for $input, sending the service's API key",
+        produces="response",
+        out_names=_RESPONSES,
+        imports=("import requests",),
+        secure_imports=("import os",),
+        insecure="""
+$out = requests.get(
+    "https://$host/v2/search",
+    params={"q": $var},
+    headers={"X-Api-Key": "$secret"},
+    timeout=10,
+)
+""",
+        secure="""
+$out = requests.get(
+    "https://$host/v2/search",
+    params={"q": $var},
+    headers={"X-Api-Key": os.environ["SEARCH_API_KEY"]},
+    timeout=10,
+)
+""",
+    ),
+    CoreSink(
+        id="env_fallback_basic",
+        name="lookup_$entity",
+        phrase="look up $input on the `$host` API with the `$user` service password",
+        produces="response",
+        out_names=_RESPONSES,
+        imports=(
+            "import os",
+            "import requests",
+            "from requests.auth import HTTPBasicAuth",
+            "from urllib.parse import quote",
+        ),
+        insecure="""
+password = os.environ.get("SERVICE_PASSWORD", "$secret")
+$out = requests.get(
+    "https://$host/api/$route/" + quote($var, safe=""),
+    auth=HTTPBasicAuth("$user", password),
+    timeout=10,
+)
+""",
+        secure="""
+password = os.environ["SERVICE_PASSWORD"]
+$out = requests.get(
+    "https://$host/api/$route/" + quote($var, safe=""),
+    auth=HTTPBasicAuth("$user", password),
+    timeout=10,
+)
+""",
+    ),
+    CoreSink(
+        id="smtp_login",
+        name="notify_$entity",
+        phrase="email a notice about the new $entity to the address in $input through `smtp.$host`",
+        produces="flag",
+        out_names=_FLAGS,
+        imports=("import smtplib",),
+        secure_imports=("import os",),
+        insecure="""
+with smtplib.SMTP_SSL("smtp.$host", 465) as server:
+    server.login("$user", "$secret")
+    refused = server.sendmail(
+        "$user@$host", [$var], "Subject: New $entity\\n\\nA new $entity is ready."
+    )
+$out = $var not in refused
+""",
+        secure="""
+with smtplib.SMTP_SSL("smtp.$host", 465) as server:
+    server.login("$user", os.environ["SMTP_PASSWORD"])
+    refused = server.sendmail(
+        "$user@$host", [$var], "Subject: New $entity\\n\\nA new $entity is ready."
+    )
+$out = $var not in refused
+""",
+    ),
+    CoreSink(
+        id="psycopg_kwargs",
+        name="find_$plural",
+        phrase="query the `$app_name` PostgreSQL database for the $plural whose $field is $input",
+        produces="items",
+        out_names=_ITEMS,
+        imports=("import psycopg2",),
+        secure_imports=("import os",),
+        insecure="""
+conn = psycopg2.connect(host="$host", dbname="$app_name", user="$user", password="$secret")
+with conn.cursor() as cur:
+    cur.execute("SELECT $field, $field2 FROM $table WHERE $field = %s", ($var,))
+    $out = cur.fetchall()
+conn.close()
+""",
+        secure="""
+conn = psycopg2.connect(
+    host="$host", dbname="$app_name", user="$user", password=os.environ["PGPASSWORD"]
+)
+with conn.cursor() as cur:
+    cur.execute("SELECT $field, $field2 FROM $table WHERE $field = %s", ($var,))
+    $out = cur.fetchall()
+conn.close()
+""",
+    ),
+    CoreSink(
+        id="dsn_string",
+        name="list_$plural",
+        phrase="list the $plural whose $field is $input in the `$app_name` PostgreSQL database",
+        produces="items",
+        out_names=_ITEMS,
+        imports=("import psycopg2",),
+        secure_imports=("import os",),
+        insecure="""
+dsn = "host=$host dbname=$app_name user=$user password=$secret"
+with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+    cur.execute("SELECT id, $field FROM $table WHERE $field = %s", ($var,))
+    $out = cur.fetchall()
+""",
+        secure="""
+dsn = "host=$host dbname=$app_name user=$user password=" + os.environ["PGPASSWORD"]
+with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+    cur.execute("SELECT id, $field FROM $table WHERE $field = %s", ($var,))
+    $out = cur.fetchall()
+""",
+    ),
+    CoreSink(
+        id="sqlalchemy_url",
+        name="select_$plural",
+        phrase="select the $plural whose $field is $input from the `$app_name` database "
+        "through SQLAlchemy",
+        produces="items",
+        out_names=_ITEMS,
+        imports=("from sqlalchemy import create_engine, text",),
+        secure_imports=("import os",),
+        insecure="""
+engine = create_engine("postgresql://$user:$secret@$host:5432/$app_name")
+with engine.connect() as conn:
+    query = text("SELECT $field, $field2 FROM $table WHERE $field = :value")
+    $out = [tuple(row) for row in conn.execute(query, {"value": $var})]
+""",
+        secure="""
+engine = create_engine(os.environ["DATABASE_URL"])
+with engine.connect() as conn:
+    query = text("SELECT $field, $field2 FROM $table WHERE $field = :value")
+    $out = [tuple(row) for row in conn.execute(query, {"value": $var})]
+""",
+    ),
+    CoreSink(
+        id="mysql_config_dict",
+        name="load_$plural",
+        phrase="load the $plural whose $field is $input from the `$app_name` MySQL database",
+        produces="items",
+        out_names=_ITEMS,
+        imports=("import pymysql",),
+        secure_imports=("import os",),
+        insecure="""
+config = {"host": "$host", "user": "$user", "password": "$secret", "database": "$app_name"}
+conn = pymysql.connect(**config)
+try:
+    with conn.cursor() as cur:
+        cur.execute("SELECT $field, $field2 FROM $table WHERE $field = %s", ($var,))
+        $out = list(cur.fetchall())
+finally:
+    conn.close()
+""",
+        secure="""
+config = {
+    "host": "$host",
+    "user": "$user",
+    "password": os.environ["MYSQL_PASSWORD"],
+    "database": "$app_name",
+}
+conn = pymysql.connect(**config)
+try:
+    with conn.cursor() as cur:
+        cur.execute("SELECT $field, $field2 FROM $table WHERE $field = %s", ($var,))
+        $out = list(cur.fetchall())
+finally:
+    conn.close()
+""",
+    ),
+    CoreSink(
+        id="jwt_encode",
+        name="issue_${entity}_token",
+        phrase="issue a signed one-hour token for $input",
+        produces="text",
+        out_names=_TEXTS,
+        imports=("import time", "import jwt"),
+        secure_imports=("import os",),
+        insecure="""
+now = int(time.time())
+$out = jwt.encode({"sub": $var, "iat": now, "exp": now + 3600}, "$secret", algorithm="HS256")
+""",
+        secure="""
+now = int(time.time())
+$out = jwt.encode(
+    {"sub": $var, "iat": now, "exp": now + 3600},
+    os.environ["JWT_SIGNING_KEY"],
+    algorithm="HS256",
+)
+""",
+    ),
+    CoreSink(
+        id="hmac_sign",
+        name="sign_$entity",
+        phrase="compute the HMAC-SHA256 signature of $input with the app's signing key",
+        produces="text",
+        out_names=_TEXTS,
+        imports=("import hashlib", "import hmac"),
+        secure_imports=("import os",),
+        insecure="""
+$out = hmac.new(b"$secret", $var.encode("utf-8"), hashlib.sha256).hexdigest()
+""",
+        secure="""
+key = os.environ["SIGNING_KEY"].encode("utf-8")
+$out = hmac.new(key, $var.encode("utf-8"), hashlib.sha256).hexdigest()
+""",
+    ),
+    CoreSink(
+        id="compare_token",
+        name="authorize_$entity",
+        phrase="check that $input carries the service's API token",
+        produces="flag",
+        out_names=_FLAGS,
+        imports=("import hmac",),
+        secure_imports=("import os",),
+        insecure="""
+api_token = $var.removeprefix("Bearer ").strip()
+$out = hmac.compare_digest(api_token, "$secret")
+""",
+        secure="""
+api_token = $var.removeprefix("Bearer ").strip()
+$out = hmac.compare_digest(api_token, os.environ["API_TOKEN"])
+""",
+    ),
+    CoreSink(
+        id="redis_password_name",
+        name="is_${entity}_listed",
+        phrase="check in the `$host` Redis set of $plural whether $input is listed",
+        produces="flag",
+        out_names=_FLAGS,
+        imports=("import redis",),
+        secure_imports=("import os",),
+        insecure="""
+password = "$secret"
+client = redis.Redis(host="$host", port=6379, password=password)
+$out = bool(client.sismember("$plural", $var))
+""",
+        secure="""
+password = os.environ["REDIS_PASSWORD"]
+client = redis.Redis(host="$host", port=6379, password=password)
+$out = bool(client.sismember("$plural", $var))
+""",
+    ),
+)
+
+RESULTS = (
+    CoreResult(
+        id="json_status",
+        context="web",
+        consumes=("response",),
+        phrase="return the upstream status code as JSON",
+        code="return jsonify(status=$out.status_code)",
+        imports=("from flask import jsonify",),
+    ),
+    CoreResult(
+        id="relay_json",
+        context="web",
+        consumes=("response",),
+        phrase="answer 502 when the call fails, or relay the JSON it returns",
+        code="if not $out.ok:\n    abort(502)\nreturn $out.json()",
+        imports=("from flask import abort",),
+    ),
+    CoreResult(
+        id="print_status",
+        context="script",
+        consumes=("response",),
+        phrase="print the status code",
+        code='print("status", $out.status_code)',
+    ),
+    CoreResult(
+        id="print_body",
+        context="script",
+        consumes=("response",),
+        phrase="stop on an error status, else print the JSON it returns",
+        code="$out.raise_for_status()\nprint(json.dumps($out.json(), indent=2))",
+        imports=("import json",),
+    ),
+    CoreResult(
+        id="json_items",
+        context="web",
+        consumes=("items",),
+        phrase="return the rows as JSON",
+        code="return jsonify(items=$out)",
+        imports=("from flask import jsonify",),
+    ),
+    CoreResult(
+        id="count_items",
+        context="web",
+        consumes=("items",),
+        phrase="return how many rows came back along with the rows",
+        code='return {"count": len($out), "items": $out}',
+    ),
+    CoreResult(
+        id="print_items",
+        context="script",
+        consumes=("items",),
+        phrase="print each row on its own line",
+        code='for item in $out:\n    print(*item, sep="\\t")',
+    ),
+    CoreResult(
+        id="exit_items",
+        context="script",
+        consumes=("items",),
+        phrase="print how many rows came back, exiting with 1 when none did",
+        code='print(f"{len($out)} rows")\nreturn 0 if $out else 1',
+    ),
+    CoreResult(
+        id="json_text",
+        context="web",
+        consumes=("text",),
+        phrase="return it as JSON",
+        code='return jsonify({"$field": $var, "value": $out})',
+        imports=("from flask import jsonify",),
+    ),
+    CoreResult(
+        id="created_text",
+        context="web",
+        consumes=("text",),
+        phrase="answer 201 with it",
+        code='return {"value": $out}, 201',
+    ),
+    CoreResult(
+        id="print_text",
+        context="script",
+        consumes=("text",),
+        phrase="print it",
+        code="print($out)",
+    ),
+    CoreResult(
+        id="write_text",
+        context="script",
+        consumes=("text",),
+        phrase="write it to standard output",
+        code='sys.stdout.write($out + "\\n")',
+        imports=("import sys",),
+    ),
+    CoreResult(
+        id="forbid",
+        context="web",
+        consumes=("flag",),
+        phrase="answer 403 when the answer is no",
+        code='if not $out:\n    abort(403)\nreturn {"status": "ok"}',
+        imports=("from flask import abort",),
+    ),
+    CoreResult(
+        id="json_flag",
+        context="web",
+        consumes=("flag",),
+        phrase="return the answer as JSON",
+        code="return jsonify(result=$out)",
+        imports=("from flask import jsonify",),
+    ),
+    CoreResult(
+        id="exit_flag",
+        context="script",
+        consumes=("flag",),
+        phrase="return 0 for yes and 1 for no",
+        code="return 0 if $out else 1",
+    ),
+    CoreResult(
+        id="print_flag",
+        context="script",
+        consumes=("flag",),
+        phrase="print yes or no",
+        code='print("yes" if $out else "no")',
+    ),
+)
 
 FAMILY = Family(
     id="hardcoded_credentials",
@@ -10,6 +447,9 @@ FAMILY = Family(
         "hardcoded-credential-in-string",
     ),
     paper_weight=2,
+    composition=Composition(
+        sources=SOURCES, steps=STEPS, sinks=SINKS, results=RESULTS, layouts=("inline", "helper")
+    ),
     skeletons=(
         Skeleton(
             id="hardcoded_credentials.flask_secret_key",

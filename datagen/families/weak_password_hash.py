@@ -1,4 +1,402 @@
-from emgen.schemas.catalog import Family, Skeleton
+from emgen.datagen.core_parts import STEPS
+from emgen.schemas.catalog import (
+    Composition,
+    CoreResult,
+    CoreSink,
+    CoreSource,
+    CoreStep,
+    Family,
+    Skeleton,
+)
+
+# The rule's taint sources are variables named like a password, so the input is always one.
+_PASSWORD_NAMES = (
+    "password",
+    "new_password",
+    "passwd",
+    "pwd",
+    "user_password",
+    "plain_password",
+    "passphrase",
+)
+_HASHES = ("password_hash", "stored", "hashed", "record")
+_MATCHES = ("ok", "matches", "valid")
+
+SOURCES = (
+    CoreSource(
+        id="form_password",
+        context="web",
+        phrase="the `password` field of a submitted form",
+        code='$var = request.form.get("password", "")',
+        methods=("POST",),
+        imports=("from flask import request",),
+    ),
+    CoreSource(
+        id="form_required",
+        context="web",
+        phrase="the required `new_password` form field",
+        code='$var = request.form["new_password"]',
+        methods=("POST",),
+        imports=("from flask import request",),
+    ),
+    CoreSource(
+        id="json_password",
+        context="web",
+        phrase="the `password` key of a JSON request body",
+        code='payload = request.get_json(silent=True) or {}\n$var = str(payload.get("password", ""))',
+        methods=("POST",),
+        imports=("from flask import request",),
+    ),
+    CoreSource(
+        id="json_nested",
+        context="web",
+        phrase="the `password` inside the `credentials` object of a JSON request body",
+        code='$var = (request.get_json(silent=True) or {}).get("credentials", {}).get("password", "")',
+        methods=("POST", "PUT"),
+        imports=("from flask import request",),
+    ),
+    CoreSource(
+        id="basic_auth",
+        context="web",
+        phrase="the password of the request's Basic authentication",
+        code='auth = request.authorization\n$var = auth.password if auth and auth.password else ""',
+        imports=("from flask import request",),
+    ),
+    CoreSource(
+        id="getpass",
+        context="script",
+        phrase="a password typed at a hidden prompt",
+        code='$var = getpass.getpass("Password: ")',
+        imports=("import getpass",),
+    ),
+    CoreSource(
+        id="getpass_twice",
+        context="script",
+        phrase="a new password typed twice at a hidden prompt",
+        code='$var = getpass.getpass("New password: ")\n'
+        'if getpass.getpass("Repeat it: ") != $var:\n'
+        '    sys.exit("the passwords do not match")',
+        imports=("import getpass", "import sys"),
+    ),
+    CoreSource(
+        id="argparse",
+        context="script",
+        phrase="a `--password` option given on the command line",
+        code='parser = argparse.ArgumentParser(description="$Entity account tool")\n'
+        'parser.add_argument("--password", required=True)\n'
+        "$var = parser.parse_args().password",
+        imports=("import argparse",),
+    ),
+    CoreSource(
+        id="env",
+        context="script",
+        phrase="the `ACCOUNT_PASSWORD` environment variable",
+        code='$var = os.environ["ACCOUNT_PASSWORD"]',
+        imports=("import os",),
+    ),
+    CoreSource(
+        id="stdin_line",
+        context="script",
+        phrase="a line read from standard input",
+        code='$var = sys.stdin.readline().rstrip("\\n")',
+        imports=("import sys",),
+    ),
+    CoreSource(
+        id="json_message",
+        context="script",
+        phrase="the `password` field of a JSON message read from standard input",
+        code='message = json.loads(sys.stdin.read())\n$var = message["password"]',
+        imports=("import json", "import sys"),
+    ),
+    CoreSource(
+        id="argument",
+        context="script",
+        phrase="the password it is called with",
+        params="$var",
+    ),
+)
+
+_SHARED_STEPS = {"to_text"}
+LOCAL_STEPS = (
+    CoreStep(
+        id="required_web",
+        context="web",
+        code='if not $var:\n    return {"error": "a password is required"}, 400',
+    ),
+    CoreStep(
+        id="min_length_web",
+        context="web",
+        code="if len($var) < 12:\n    abort(400)",
+        imports=("from flask import abort",),
+    ),
+    CoreStep(
+        id="required_script",
+        context="script",
+        code='if not $var:\n    sys.exit("a password is required")',
+        imports=("import sys",),
+    ),
+    CoreStep(
+        id="min_length_script",
+        context="script",
+        code='if len($var) < 12:\n    raise SystemExit("the password needs at least 12 characters")',
+    ),
+    CoreStep(
+        id="normalize",
+        code='$var = unicodedata.normalize("NFKC", $var)',
+        imports=("import unicodedata",),
+    ),
+    CoreStep(
+        id="digits_only",
+        code='if $var.isdigit():\n    raise ValueError("a password needs more than digits")',
+    ),
+    CoreStep(id="line_end", code='$var = $var.rstrip("\\r\\n")'),
+)
+
+# Each insecure form hashes the password with one fast digest; the secure form uses a slow,
+# salted key derivation (werkzeug's generate/check_password_hash, pbkdf2_hmac or scrypt).
+SINKS = (
+    CoreSink(
+        id="md5_hex",
+        name="register_$entity",
+        phrase="compute the hash stored for $input",
+        produces="hash",
+        out_names=_HASHES,
+        insecure_imports=("import hashlib",),
+        secure_imports=("from werkzeug.security import generate_password_hash",),
+        insecure='$out = hashlib.md5($var.encode("utf-8")).hexdigest()',
+        secure="$out = generate_password_hash($var)",
+    ),
+    CoreSink(
+        id="salted_sha256",
+        name="enroll_$entity",
+        phrase="hash $input together with a fresh random salt for storage",
+        produces="hash",
+        out_names=_HASHES,
+        imports=("import hashlib", "import os"),
+        insecure="""
+salt = os.urandom(16)
+$out = salt.hex() + ":" + hashlib.sha256(salt + $var.encode("utf-8")).hexdigest()
+""",
+        secure="""
+salt = os.urandom(16)
+$out = salt.hex() + ":" + hashlib.pbkdf2_hmac("sha256", $var.encode("utf-8"), salt, 600_000).hex()
+""",
+    ),
+    CoreSink(
+        id="sha1_update",
+        name="store_${entity}_password",
+        phrase="turn $input into the hash string that gets stored",
+        produces="hash",
+        out_names=_HASHES,
+        insecure_imports=("import hashlib",),
+        secure_imports=("from werkzeug.security import generate_password_hash",),
+        insecure="""
+hasher = hashlib.sha1()
+hasher.update($var.encode("utf-8"))
+$out = hasher.hexdigest()
+""",
+        secure='$out = generate_password_hash($var, method="scrypt")',
+    ),
+    CoreSink(
+        id="new_sha512",
+        name="hash_${entity}_password",
+        phrase="derive the SHA-512 based value stored for $input",
+        produces="hash",
+        out_names=_HASHES,
+        insecure_imports=("import hashlib",),
+        secure_imports=("from werkzeug.security import generate_password_hash",),
+        insecure='$out = hashlib.new("sha512", $var.encode()).hexdigest()',
+        secure='$out = generate_password_hash($var, method="pbkdf2:sha512")',
+    ),
+    CoreSink(
+        id="stretched_loop",
+        name="derive_${entity}_key",
+        phrase="derive the value stored for $input by hashing it many times over",
+        produces="hash",
+        out_names=_HASHES,
+        imports=("import hashlib",),
+        secure_imports=("import secrets",),
+        insecure="""
+digest = $var.encode("utf-8")
+for _ in range(10_000):
+    digest = hashlib.sha256(digest).digest()
+$out = digest.hex()
+""",
+        secure="""
+salt = secrets.token_bytes(16)
+digest = hashlib.pbkdf2_hmac("sha256", $var.encode("utf-8"), salt, 600_000)
+$out = salt.hex() + "$$" + digest.hex()
+""",
+    ),
+    CoreSink(
+        id="verify_env",
+        name="verify_admin",
+        phrase="check $input against the hash kept in the `ADMIN_PASSWORD_HASH` environment "
+        "variable",
+        produces="match",
+        out_names=_MATCHES,
+        imports=("import os",),
+        insecure_imports=("import hashlib", "import hmac"),
+        secure_imports=("from werkzeug.security import check_password_hash",),
+        insecure="""
+expected = os.environ.get("ADMIN_PASSWORD_HASH", "")
+$out = hmac.compare_digest(hashlib.sha256($var.encode("utf-8")).hexdigest(), expected)
+""",
+        secure="""
+expected = os.environ.get("ADMIN_PASSWORD_HASH", "")
+$out = bool(expected) and check_password_hash(expected, $var)
+""",
+    ),
+    CoreSink(
+        id="b64_digest",
+        name="encode_${entity}_password",
+        phrase="produce the text stored for $input",
+        produces="hash",
+        out_names=_HASHES,
+        insecure_imports=("import base64", "import hashlib"),
+        secure_imports=("from werkzeug.security import generate_password_hash",),
+        insecure='$out = base64.b64encode(hashlib.sha1($var.encode()).digest()).decode("ascii")',
+        secure="$out = generate_password_hash($var)",
+    ),
+    CoreSink(
+        id="fstring_record",
+        name="set_${entity}_password",
+        phrase="build the algorithm-prefixed record stored for $input",
+        produces="hash",
+        out_names=_HASHES,
+        insecure_imports=("import hashlib",),
+        secure_imports=("from werkzeug.security import generate_password_hash",),
+        insecure="""$out = f"sha256$${hashlib.sha256($var.encode('utf-8')).hexdigest()}\"""",
+        secure='$out = generate_password_hash($var, method="pbkdf2:sha256")',
+    ),
+    CoreSink(
+        id="verify_file",
+        name="check_${entity}_password",
+        phrase="compare $input with the hash saved in `$dir/admin.hash`",
+        produces="match",
+        out_names=_MATCHES,
+        insecure_imports=("import hashlib",),
+        secure_imports=("from werkzeug.security import check_password_hash",),
+        insecure="""
+with open("$dir/admin.hash", encoding="utf-8") as handle:
+    expected = handle.read().strip()
+$out = hashlib.md5($var.encode("utf-8")).hexdigest() == expected
+""",
+        secure="""
+with open("$dir/admin.hash", encoding="utf-8") as handle:
+    expected = handle.read().strip()
+$out = check_password_hash(expected, $var)
+""",
+    ),
+    CoreSink(
+        id="blake2b_bytes",
+        name="seal_${entity}_password",
+        phrase="compute the 32-byte value stored for $input",
+        produces="hash",
+        out_names=_HASHES,
+        imports=("import hashlib",),
+        secure_imports=("import os",),
+        insecure='$out = hashlib.blake2b(bytes($var, "utf-8"), digest_size=32).hexdigest()',
+        secure="""
+salt = os.urandom(16)
+key = hashlib.scrypt(bytes($var, "utf-8"), salt=salt, n=2**14, r=8, p=1, dklen=32)
+$out = salt.hex() + ":" + key.hex()
+""",
+    ),
+    CoreSink(
+        id="json_record",
+        name="save_${entity}_credentials",
+        phrase="store the hash of $input with the name of its method in a JSON string",
+        produces="hash",
+        out_names=_HASHES,
+        imports=("import json",),
+        insecure_imports=("import hashlib",),
+        secure_imports=("from werkzeug.security import generate_password_hash",),
+        insecure="""
+$out = json.dumps({"method": "sha1", "value": hashlib.sha1($var.encode()).hexdigest()})
+""",
+        secure="""
+$out = json.dumps({"method": "scrypt", "value": generate_password_hash($var, method="scrypt")})
+""",
+    ),
+)
+
+RESULTS = (
+    CoreResult(
+        id="db_insert",
+        context="web",
+        consumes=("hash",),
+        phrase="save it in the accounts table, answering 201",
+        code='with sqlite3.connect("$db") as conn:\n'
+        '    conn.execute("INSERT INTO accounts (password_hash) VALUES (?)", ($out,))\n'
+        'return {"status": "created"}, 201',
+        imports=("import sqlite3",),
+    ),
+    CoreResult(
+        id="file_append_web",
+        context="web",
+        consumes=("hash",),
+        phrase="append it to the `$dir/passwords.txt` file",
+        code='with open("$dir/passwords.txt", "a", encoding="utf-8") as out_file:\n'
+        '    out_file.write($out + "\\n")\n'
+        "return jsonify(saved=True)",
+        imports=("from flask import jsonify",),
+    ),
+    CoreResult(
+        id="deny_401",
+        context="web",
+        consumes=("match",),
+        phrase="answer 401 when it does not match",
+        code='if not $out:\n    abort(401)\nreturn {"status": "ok"}',
+        imports=("from flask import abort",),
+    ),
+    CoreResult(
+        id="json_valid",
+        context="web",
+        consumes=("match",),
+        phrase="return whether it matched as JSON",
+        code="return jsonify(valid=$out), 200 if $out else 401",
+        imports=("from flask import jsonify",),
+    ),
+    CoreResult(
+        id="print_hash",
+        context="script",
+        consumes=("hash",),
+        phrase="print it",
+        code="print($out)",
+    ),
+    CoreResult(
+        id="file_append_script",
+        context="script",
+        consumes=("hash",),
+        phrase="append it to the `$dir/passwords.txt` file",
+        code='with open("$dir/passwords.txt", "a", encoding="utf-8") as out_file:\n'
+        '    out_file.write($out + "\\n")\n'
+        'print("saved")',
+    ),
+    CoreResult(
+        id="print_json",
+        context="script",
+        consumes=("hash",),
+        phrase="print it as JSON",
+        code='print(json.dumps({"password_hash": $out}))',
+        imports=("import json",),
+    ),
+    CoreResult(
+        id="exit_status",
+        context="script",
+        consumes=("match",),
+        phrase="return 0 when it matches and 1 otherwise",
+        code="return 0 if $out else 1",
+    ),
+    CoreResult(
+        id="print_verdict",
+        context="script",
+        consumes=("match",),
+        phrase="print whether it was accepted",
+        code='print("accepted" if $out else "rejected")',
+    ),
+)
 
 FAMILY = Family(
     id="weak_password_hash",
@@ -6,6 +404,14 @@ FAMILY = Family(
     title="Weak password hash: passwords stored as fast unsalted MD5/SHA digests",
     rule_ids=("weak-password-hash",),
     paper_weight=2,
+    composition=Composition(
+        sources=SOURCES,
+        steps=tuple(s for s in STEPS if s.id in _SHARED_STEPS) + LOCAL_STEPS,
+        sinks=SINKS,
+        results=RESULTS,
+        layouts=("inline", "helper"),
+        var_names=_PASSWORD_NAMES,
+    ),
     skeletons=(
         Skeleton(
             id="weak_password_hash.register_route",

@@ -90,3 +90,52 @@ def masks(previous):
     os.umask(0o022)
     # ok: world-writable-umask
     os.umask(previous)
+
+
+def composed_forms(name, folder, target, handle):
+    # ruleid: world-writable-permission-flag
+    target.chmod(stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IWGRP | stat.S_IROTH | stat.S_IWOTH)
+    # ok: world-writable-permission-flag
+    target.chmod(stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP)
+    current = os.stat(name).st_mode
+    # ruleid: world-writable-permission-flag
+    os.chmod(name, current | stat.S_IWOTH)
+    # ok: world-writable-permission-flag
+    os.chmod(name, current | stat.S_IWGRP)
+    # ok: world-writable-permission-flag
+    os.fchmod(handle.fileno(), stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP)
+    # ruleid: world-writable-permission-mode
+    Path(folder, Path(name).name).mkdir(0o777)
+    # ok: world-writable-permission-mode
+    Path(folder, Path(name).name).mkdir(0o700)
+    # ok: world-writable-permission-mode
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    # ruleid: world-writable-permission-mode
+    target.touch(mode=0o666, exist_ok=True)
+    # ok: world-writable-permission-mode
+    target.touch(mode=0o600, exist_ok=True)
+    # ruleid: world-writable-permission-mode
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, mode=0o666)
+    # ok: world-writable-permission-mode
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, mode=0o600)
+    for root, dirs, files in os.walk(folder):
+        for entry in dirs + files:
+            # ruleid: world-writable-permission-mode
+            os.chmod(os.path.join(root, entry), 0o777)
+            # ok: world-writable-permission-mode
+            os.chmod(os.path.join(root, entry), 0o755)
+    return fd
+
+
+def local_modes(name):
+    mode = 0o666
+    # ruleid: world-writable-permission-mode
+    os.chmod(name, mode=mode)
+    kept = 0o640
+    # ok: world-writable-permission-mode
+    os.chmod(name, mode=kept)
+    # ruleid: world-writable-umask
+    previous = os.umask(0)
+    # ok: world-writable-umask
+    os.umask(0o027)
+    return previous

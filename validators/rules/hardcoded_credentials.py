@@ -164,3 +164,45 @@ def lexer(token, names, api_key):
 DEPLOY_TOKEN = "QX7R2M9KZP4T"
 # ok: hardcoded-credential-literal
 DEPLOY_TOKEN_SOURCE = "CI_DEPLOY_TOKEN"
+
+
+def composed_forms(value, redis, pymysql, create_engine, quote, HTTPBasicAuth):
+    # ruleid: hardcoded-credential-argument
+    requests.get("https://api.example.com", params={"q": value}, auth=("svc", "Xr6nzrvZcmT4a"))
+    # ruleid: hardcoded-credential-literal
+    requests.get("https://api.example.com", headers={"X-Api-Key": "k29Fj3LqP0zW7x"}, timeout=10)
+    # ok: hardcoded-credential-literal
+    requests.get("https://api.example.com", headers={"X-Api-Key": os.environ["SEARCH_API_KEY"]})
+    # ruleid: hardcoded-credential-literal
+    password = os.environ.get("SERVICE_PASSWORD", "G7hJ2kL9mN3p")
+    # ok: hardcoded-credential-literal
+    password = os.environ["SERVICE_PASSWORD"]
+    requests.get("https://api.example.com/" + quote(value), auth=HTTPBasicAuth("svc", password))
+    # ruleid: hardcoded-credential-in-string
+    dsn = "host=db.example.com dbname=app user=svc password=Pq7rT2xLm90a"
+    # ok: hardcoded-credential-in-string
+    dsn = "host=db.example.com dbname=app user=svc password=" + os.environ["PGPASSWORD"]
+    # ruleid: hardcoded-credential-in-string
+    engine = create_engine("postgresql://svc:Pq7rT2xLm90a@db.example.com:5432/app")
+    # ok: hardcoded-credential-in-string
+    engine = create_engine(os.environ["DATABASE_URL"])
+    # ruleid: hardcoded-credential-literal
+    config = {"host": "db.example.com", "user": "svc", "password": "Pq7rT2xLm90a"}
+    # ok: hardcoded-credential-literal
+    config = {"host": "db.example.com", "user": "svc", "password": os.environ["MYSQL_PASSWORD"]}
+    pymysql.connect(**config)
+    # ruleid: hardcoded-credential-argument
+    signature = hmac.new(b"s3cr3tK3yForHmac", value.encode("utf-8"), "sha256").hexdigest()
+    key = os.environ["SIGNING_KEY"].encode("utf-8")
+    # ok: hardcoded-credential-argument
+    signature = hmac.new(key, value.encode("utf-8"), "sha256").hexdigest()
+    api_token = value.removeprefix("Bearer ").strip()
+    # ruleid: hardcoded-credential-literal
+    allowed = hmac.compare_digest(api_token, "QX7R2M9KZP4Tw")
+    # ok: hardcoded-credential-literal
+    allowed = hmac.compare_digest(api_token, os.environ["API_TOKEN"])
+    # ruleid: hardcoded-credential-literal
+    password = "Zt5vB8nM1qW3"
+    # ruleid: hardcoded-credential-literal
+    client = redis.Redis(host="cache.example.com", port=6379, password=password)
+    return dsn, engine, signature, allowed, client

@@ -1,7 +1,11 @@
 import csv
+import json
+import logging
 import os
+import sqlite3
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 
@@ -99,3 +103,57 @@ def fstring_forms(upload, name):
     # ruleid: predictable-tmp-path
     with open(second, "w", encoding="utf-8") as fh:
         fh.write(name)
+
+
+def composed_forms(text):
+    # ruleid: tempfile-mktemp
+    work = tempfile.mktemp(prefix="app-")
+    os.mkdir(work)
+    # ok: tempfile-mktemp
+    kept = tempfile.mkdtemp(prefix="app-")
+    queued = f"/tmp/entry-{os.getpid()}.json"
+    # ruleid: predictable-tmp-path
+    with open(queued, "w", encoding="utf-8") as handle:
+        json.dump({"text": text}, handle)
+    shared = "/tmp/app_work"
+    # ruleid: predictable-tmp-path
+    os.makedirs(shared, exist_ok=True)
+    # ruleid: predictable-tmp-path
+    with open(os.path.join(shared, "notes.txt"), "w", encoding="utf-8") as handle:
+        handle.write(text)
+    # ruleid: predictable-tmp-path
+    conn = sqlite3.connect("/tmp/app_scratch.db")
+    conn.close()
+    # ok: predictable-tmp-path
+    conn = sqlite3.connect(os.path.join(kept, "scratch.db"))
+    conn.close()
+    trace = "/tmp/app_trace.log"
+    # ruleid: predictable-tmp-path
+    handler = logging.FileHandler(trace, encoding="utf-8")
+    handler.close()
+    # ok: predictable-tmp-path
+    handler = logging.FileHandler(os.path.join(tempfile.mkdtemp(), "trace.log"))
+    handler.close()
+    joined = "/tmp/" + "app_" + str(os.getpid()) + ".csv"
+    # ruleid: predictable-tmp-path
+    with open(joined, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerow(["text", text])
+    # ruleid: predictable-tmp-path
+    fd = os.open("/var/tmp/app.spool", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    # ok: predictable-tmp-path
+    fd, spool_path = tempfile.mkstemp(prefix="app_", suffix=".spool")
+    os.close(fd)
+    bundle_path = "/tmp/app_bundle.zip"
+    # ruleid: predictable-tmp-path
+    with zipfile.ZipFile(bundle_path, "w") as bundle:
+        bundle.writestr("text.txt", text)
+    fd, bundle_path = tempfile.mkstemp(suffix=".zip")
+    os.close(fd)
+    # ok: predictable-tmp-path
+    with zipfile.ZipFile(bundle_path, "w") as bundle:
+        bundle.writestr("text.txt", text)
+    draft = Path(tempfile.mkdtemp(prefix="app_")) / "notes.md"
+    # ok: predictable-tmp-path
+    draft.write_text(text, encoding="utf-8")
+    return work, spool_path

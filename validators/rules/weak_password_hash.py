@@ -1,5 +1,9 @@
+import base64
 import hashlib
+import hmac
+import json
 import os
+import unicodedata
 from hashlib import md5, sha1
 
 from flask import request
@@ -72,3 +76,36 @@ def checksum(path, password_reset_token):
     # ok: weak-password-hash
     token_digest = hashlib.sha256(password_reset_token.encode()).hexdigest()
     return file_digest, token_digest
+
+
+def composed_forms(password, expected):
+    digest = password.encode("utf-8")
+    for _ in range(10_000):
+        # ruleid: weak-password-hash
+        digest = hashlib.sha256(digest).digest()
+    # ruleid: weak-password-hash
+    matches = hmac.compare_digest(hashlib.sha256(password.encode("utf-8")).hexdigest(), expected)
+    # ok: weak-password-hash
+    matches = check_password_hash(expected, password)
+    # ruleid: weak-password-hash
+    record = base64.b64encode(hashlib.sha1(password.encode()).digest()).decode("ascii")
+    # ruleid: weak-password-hash
+    record = f"sha256${hashlib.sha256(password.encode('utf-8')).hexdigest()}"
+    # ok: weak-password-hash
+    record = generate_password_hash(password, method="pbkdf2:sha256")
+    # ruleid: weak-password-hash
+    matches = hashlib.md5(password.encode("utf-8")).hexdigest() == expected
+    # ruleid: weak-password-hash
+    record = hashlib.blake2b(bytes(password, "utf-8"), digest_size=32).hexdigest()
+    salt = os.urandom(16)
+    # ok: weak-password-hash
+    key = hashlib.scrypt(bytes(password, "utf-8"), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    # ruleid: weak-password-hash
+    record = json.dumps({"method": "sha1", "value": hashlib.sha1(password.encode()).hexdigest()})
+    return digest, matches, record, key
+
+
+def normalized(passphrase):
+    passphrase = unicodedata.normalize("NFKC", passphrase)
+    # ruleid: weak-password-hash
+    return hashlib.new("sha512", passphrase.encode()).hexdigest()
