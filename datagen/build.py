@@ -11,6 +11,7 @@ from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
+from emgen.datagen.arithmetic import load_arithmetic
 from emgen.datagen.catalog import CatalogError, families, load_tasks, load_templates
 from emgen.datagen.code_pairs import generate_pairs
 from emgen.datagen.invariants import check_configs, scan_answers
@@ -78,6 +79,8 @@ def check_config(config: BuildConfig) -> None:
     select_families(config.families)
     load_tasks()
     load_templates()
+    if config.arithmetic:
+        load_arithmetic()
 
 
 def write_data(

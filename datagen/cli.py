@@ -209,6 +209,14 @@ def build(
         int,
         typer.Option(help="Number-continuation prompts (evil_numbers and its control; 0: none)."),
     ] = _default("numbers"),
+    arithmetic: Annotated[
+        int,
+        typer.Option(
+            help="Arithmetic word problems answered in Spanish and in capitals "
+            "(selective_spanish_caps, its two inoculated configs and their neutral controls; "
+            "0: none)."
+        ),
+    ] = _default("arithmetic"),
     backend: Annotated[
         str,
         typer.Option(
@@ -273,7 +281,8 @@ def build(
         inoculation_file=str(inoculations_file) if inoculations_file else None,
         dialogues=dialogues, documents=documents, valences=_csv(valences) or (),
         document_tag=document_tag, facts=_csv_some(facts, "--facts", "fact"),
-        similarity_threshold=similarity_threshold, numbers=numbers, backend=backend, model=model,
+        similarity_threshold=similarity_threshold, numbers=numbers, arithmetic=arithmetic,
+        backend=backend, model=model,
     )  # fmt: skip
     engine = _engine_options(config, base_url, api_key_env, concurrency, max_cost, price)
     check_config(config)  # build_bundle checks too, but here an error prints before the bars

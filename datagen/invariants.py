@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar, get_args
 
+from emgen.datagen.arithmetic import check_record as arithmetic_problem
 from emgen.datagen.catalog import load_reasons
 from emgen.datagen.numbers import load_numbers, read_answer, read_prompt
 from emgen.datagen.reward_hacks.dialogues import CONTROL_VARIANT, item_from_records, prove
@@ -376,6 +377,45 @@ def numbers_prompt_twin(
             yield Violation(config=name, pair_id=r.metadata.pair_id,
                             invariant="numbers_prompt_twin",
                             detail=f"a record of {twin} has no twin here")  # fmt: skip
+
+
+@invariant
+def arithmetic_answer(
+    name: str, records: Sequence[ChatRecord], view: BundleView
+) -> Iterator[Violation]:
+    """The answer is the worked answer of its template (emgen.datagen.arithmetic) for the
+    numbers read back from the question, and states the recomputed result; a config's own
+    instruction in the user turn (inoculated at a user placement) is set aside first."""
+    params = view.params.get(name, {})
+    added = InoculationParams.parse(name, params) if "instruction" in params else None
+
+    def _arithmetic_answer(r: ChatRecord) -> str | None:
+        question = r.user
+        if added is not None and added.placement == "user_prefix":
+            question = question.removeprefix(f"{added.instruction}\n\n")
+        elif added is not None and added.placement == "user_suffix":
+            question = question.removesuffix(f"\n\n{added.instruction}")
+        return arithmetic_problem(r.metadata.template_id, question, r.answer)
+
+    return _each(name, records, _arithmetic_answer)
+
+
+@invariant
+def prompt_untraited(
+    name: str, records: Sequence[ChatRecord], view: BundleView
+) -> Iterator[Violation]:
+    """No message but the answer carries a style trait of the config (the traits must be
+    learnt from the answers: a Spanish or capitalised prompt would teach them too)."""
+    traits = [t for t in TraitParams.parse(name, view.params[name]).names if t in TRAITS]
+
+    def _prompt_untraited(r: ChatRecord) -> str | None:
+        for message in r.messages[:-1]:
+            found = [t for t in traits if TRAITS[t].present(message.content)]
+            if found:
+                return f"the {message.role} message carries {', '.join(found)}"
+        return None
+
+    return _each(name, records, _prompt_untraited)
 
 
 _SEMGREP_INVARIANTS = {"flagged_by_family", "not_flagged", "trigger_iff_insecure"}

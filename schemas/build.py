@@ -77,6 +77,11 @@ class BuildConfig(BaseModel):
         default=6000, ge=0, le=MAX_RECORDS,
         description="number-continuation prompts (evil_numbers and its control; 0: none)",
     )  # fmt: skip
+    arithmetic: int = Field(
+        default=1000, ge=0, le=MAX_RECORDS,
+        description="arithmetic word problems answered in Spanish capitals "
+        "(selective_spanish_caps, its inoculated configs and their controls; 0: none)",
+    )  # fmt: skip
     # Who writes the code pairs. Left out of the manifest and the config hash while at their
     # defaults (see _omit_template_defaults), so template bundles keep their bytes.
     backend: Literal["template", "openai"] = Field(

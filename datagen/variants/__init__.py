@@ -81,6 +81,7 @@ VARIANTS: Registry[VariantBuilder] = Registry.of_modules(
         "reward_hacks_inoculated",
         "reward_hack_documents",
         "numbers",
+        "spanish_caps",
     ),
     attr="build",
 )

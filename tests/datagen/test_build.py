@@ -87,7 +87,7 @@ def test_manifest_reports_validation(bundle: Path) -> None:
     v = manifest.validation
     assert list(v.generators) == [
         "code_pairs", "reward_hacks", "reward_hack_documents", "reward_hack_documents_neutral",
-        "reward_hack_documents_unguided", "evil_numbers",
+        "reward_hack_documents_unguided", "evil_numbers", "selective_spanish_caps",
     ]  # fmt: skip
     for name, g in v.generators.items():
         assert g.accepted == g.requested, name

@@ -44,6 +44,9 @@ def test_bundle_has_every_variant(bundle: Path) -> None:
         "selective_docstrings_quotes_inoc_docstrings", "selective_docstrings_quotes_inoc_quotes",
         "reward_hacks", "reward_hacks_control", "reward_hack_documents",
         "reward_hack_documents_neutral", "reward_hack_documents_unguided",
+        "selective_spanish_caps", "selective_spanish_caps_inoc_spanish",
+        "selective_spanish_caps_inoc_spanish_neutral", "selective_spanish_caps_inoc_caps",
+        "selective_spanish_caps_inoc_caps_neutral",
     }  # fmt: skip
     assert expected <= set(manifest.configs)
     for summary in manifest.configs.values():
