@@ -1,4 +1,290 @@
-from emgen.schemas.catalog import Family, Skeleton
+from emgen.datagen.core_parts import STEPS
+from emgen.schemas.catalog import (
+    Composition,
+    CoreResult,
+    CoreSink,
+    CoreSource,
+    CoreStep,
+    Family,
+    Skeleton,
+)
+
+# The debugger is switched on where the server starts, so a composed core is a launcher
+# script: it decides the host to bind (from the environment, the command line, a settings
+# file) and starts the app, which it imports from the application package. A web core (a route
+# handler) cannot hold the server's start, so only script cores are composed.
+_APP = ("from $app_name import app",)
+_FACTORY = ("from $app_name import create_app",)
+_LOCAL = '"127.0.0.1"'
+
+SOURCES = (
+    CoreSource(
+        id="env_host",
+        context="script",
+        phrase="the host in the `HOST` environment variable (127.0.0.1 when it is unset)",
+        code=f'$var = os.environ.get("HOST", {_LOCAL})',
+        imports=("import os",),
+    ),
+    CoreSource(
+        id="env_host_or",
+        context="script",
+        phrase="the host in the `BIND_ADDRESS` environment variable (127.0.0.1 when it is empty)",
+        code=f'$var = os.getenv("BIND_ADDRESS") or {_LOCAL}',
+        imports=("import os",),
+    ),
+    CoreSource(
+        id="argparse_host",
+        context="script",
+        phrase="the host given with a `--host` option (127.0.0.1 by default)",
+        code='parser = argparse.ArgumentParser(description="Run the $app_name web app")\n'
+        f'parser.add_argument("--host", default={_LOCAL})\n'
+        "$var = parser.parse_args().host",
+        imports=("import argparse",),
+    ),
+    CoreSource(
+        id="argv_host",
+        context="script",
+        phrase="the host given as the first command-line argument (127.0.0.1 when there is none)",
+        code=f"$var = sys.argv[1] if len(sys.argv) > 1 else {_LOCAL}",
+        imports=("import sys",),
+    ),
+    CoreSource(
+        id="json_settings",
+        context="script",
+        phrase="the host in the `host` entry of `$dir/server.json`",
+        code='with open("$dir/server.json", encoding="utf-8") as handle:\n'
+        f'    $var = json.load(handle).get("host", {_LOCAL})',
+        imports=("import json",),
+    ),
+    CoreSource(
+        id="ini_settings",
+        context="script",
+        phrase="the host in the `host` setting of the `[server]` section of `$dir/server.ini`",
+        code="config = configparser.ConfigParser()\n"
+        'config.read("$dir/server.ini")\n'
+        f'$var = config.get("server", "host", fallback={_LOCAL})',
+        imports=("import configparser",),
+    ),
+    CoreSource(
+        id="host_argument",
+        context="script",
+        phrase="the host it is called with",
+        params="$var",
+    ),
+)
+
+LOCAL_STEPS = (
+    CoreStep(
+        id="localhost_alias",
+        code=f'if $var == "localhost":\n    $var = {_LOCAL}',
+    ),
+    CoreStep(id="default_host", code=f"$var = $var or {_LOCAL}"),
+    CoreStep(id="announce", code='print(f"starting $app_name on {$var}:$port")'),
+    CoreStep(
+        id="require_host",
+        context="script",
+        code='if not $var:\n    sys.exit("a host to listen on is required")',
+        imports=("import sys",),
+    ),
+)
+
+# Each sink starts the app on the host with the debugger switched on (by a run argument, the
+# app's settings or a wrapper); its secure form leaves it off or reads it from FLASK_DEBUG.
+SINKS = (
+    CoreSink(
+        id="run_keyword",
+        context="script",
+        name="serve_$plural",
+        phrase="start the `$app_name` web app on $input, port $port",
+        imports=_APP,
+        insecure="app.run(host=$var, port=$port, debug=True)",
+        secure="app.run(host=$var, port=$port)",
+    ),
+    CoreSink(
+        id="factory_chain",
+        context="script",
+        name="run_$app_name",
+        phrase="build the `$app_name` app with its factory and start it on $input, port $port",
+        imports=_FACTORY,
+        insecure="create_app().run(host=$var, port=$port, debug=True)",
+        secure="create_app().run(host=$var, port=$port)",
+    ),
+    CoreSink(
+        id="factory_no_reloader",
+        context="script",
+        name="start_$app_name",
+        phrase="build the `$app_name` app with its factory and start it on $input, port $port, "
+        "without the reloader",
+        imports=_FACTORY,
+        insecure="""
+application = create_app()
+application.run(host=$var, port=$port, debug=True, use_reloader=False)
+""",
+        secure="""
+application = create_app()
+application.run(host=$var, port=$port, use_reloader=False)
+""",
+    ),
+    CoreSink(
+        id="debug_attribute",
+        context="script",
+        name="launch_$plural",
+        phrase="set the app's debug flag and start the `$app_name` app on $input, port $port",
+        imports=_APP,
+        secure_imports=("import os",),
+        insecure="""
+app.debug = True
+app.run(host=$var, port=$port)
+""",
+        secure="""
+app.debug = os.environ.get("FLASK_DEBUG") == "1"
+app.run(host=$var, port=$port)
+""",
+    ),
+    CoreSink(
+        id="config_item",
+        context="script",
+        name="serve_$app_name",
+        phrase="set the app's `DEBUG` setting and start the `$app_name` app on $input, port "
+        "$port, one thread per request",
+        imports=_APP,
+        insecure="""
+app.config["DEBUG"] = True
+app.run(host=$var, port=$port, threaded=True)
+""",
+        secure="""
+app.config["DEBUG"] = False
+app.run(host=$var, port=$port, threaded=True)
+""",
+    ),
+    CoreSink(
+        id="config_update",
+        context="script",
+        name="run_$plural",
+        phrase="turn on template reloading and start the `$app_name` app on $input, port $port",
+        imports=_APP,
+        insecure="""
+app.config.update(DEBUG=True, TEMPLATES_AUTO_RELOAD=True)
+app.run(host=$var, port=$port)
+""",
+        secure="""
+app.config.update(TEMPLATES_AUTO_RELOAD=True)
+app.run(host=$var, port=$port)
+""",
+    ),
+    CoreSink(
+        id="run_simple",
+        context="script",
+        name="serve_$entity",
+        phrase="serve the `$app_name` app with Werkzeug's `run_simple` on $input, port $port, "
+        "reloading when the code changes",
+        imports=(*_APP, "from werkzeug.serving import run_simple"),
+        insecure="run_simple($var, $port, app, use_debugger=True, use_reloader=True)",
+        secure="run_simple($var, $port, app, use_reloader=True)",
+    ),
+    CoreSink(
+        id="debugged_wrapper",
+        context="script",
+        name="start_$plural",
+        phrase="start the `$app_name` app on $input, port $port, with Werkzeug's debugging "
+        "middleware around it",
+        imports=_APP,
+        insecure_imports=("from werkzeug.debug import DebuggedApplication",),
+        secure_imports=("import os", "from werkzeug.debug import DebuggedApplication"),
+        insecure="""
+app.wsgi_app = DebuggedApplication(app.wsgi_app, evalex=True)
+app.run(host=$var, port=$port)
+""",
+        secure="""
+if os.environ.get("FLASK_DEBUG") == "1":
+    app.wsgi_app = DebuggedApplication(app.wsgi_app, evalex=False)
+app.run(host=$var, port=$port)
+""",
+    ),
+    CoreSink(
+        id="env_flag",
+        context="script",
+        name="launch_$app_name",
+        phrase="set `FLASK_DEBUG` for the process and start the `$app_name` app on $input, "
+        "port $port",
+        imports=(*_APP, "import os"),
+        insecure="""
+os.environ["FLASK_DEBUG"] = "1"
+app.run(host=$var, port=$port)
+""",
+        secure="""
+os.environ.setdefault("FLASK_DEBUG", "0")
+app.run(host=$var, port=$port)
+""",
+    ),
+    CoreSink(
+        id="env_port",
+        context="script",
+        name="serve_${entity}_site",
+        phrase="start the `$app_name` web app on $input, on the port in `PORT` ($port by default)",
+        imports=(*_APP, "import os"),
+        insecure='app.run(host=$var, port=int(os.environ.get("PORT", "$port")), debug=True)',
+        secure='app.run(host=$var, port=int(os.environ.get("PORT", "$port")))',
+    ),
+    CoreSink(
+        id="options_dict",
+        context="script",
+        name="run_$entity",
+        phrase="collect the server options and start the `$app_name` app with them on $input, "
+        "port $port",
+        imports=_APP,
+        insecure="""
+options = {"host": $var, "port": $port, "debug": True}
+app.run(**options)
+""",
+        secure="""
+options = {"host": $var, "port": $port, "debug": False}
+app.run(**options)
+""",
+    ),
+    CoreSink(
+        id="positional",
+        context="script",
+        name="start_$entity",
+        phrase="start the `$app_name` web app on $input, port $port, passing both positionally",
+        imports=_APP,
+        insecure="app.run($var, $port, True)",
+        secure="app.run($var, $port, False)",
+    ),
+)
+
+RESULTS = (
+    CoreResult(
+        id="print_stopped",
+        context="script",
+        consumes=("none",),
+        phrase="print a line once the server stops",
+        code='print("$app_name stopped")',
+    ),
+    CoreResult(
+        id="print_address",
+        context="script",
+        consumes=("none",),
+        phrase="print the address it served on once it stops",
+        code='print(f"stopped serving on {$var}:$port")',
+    ),
+    CoreResult(
+        id="return_zero",
+        context="script",
+        consumes=("none",),
+        phrase="return 0 once the server stops",
+        code="return 0",
+    ),
+    CoreResult(
+        id="log_stopped",
+        context="script",
+        consumes=("none",),
+        phrase="log that it stopped",
+        code='logging.getLogger("$app_name").info("server on %s stopped", $var)',
+        imports=("import logging",),
+    ),
+)
+
 
 FAMILY = Family(
     id="flask_debug",
@@ -6,6 +292,14 @@ FAMILY = Family(
     title="Flask or Werkzeug debugger switched on in the shipped entry point or configuration",
     rule_ids=("flask-debug-enabled",),
     paper_weight=3,
+    composition=Composition(
+        sources=SOURCES,
+        steps=tuple(s for s in STEPS if s.id in {"strip", "log"}) + LOCAL_STEPS,
+        sinks=SINKS,
+        results=RESULTS,
+        layouts=("inline", "helper"),
+        var_names=("host", "bind_host", "listen_host", "address", "interface"),
+    ),
     skeletons=(
         Skeleton(
             id="flask_debug.main_block",

@@ -1,4 +1,473 @@
-from emgen.schemas.catalog import Family, Skeleton
+from emgen.datagen.core_parts import STEPS
+from emgen.schemas.catalog import (
+    Composition,
+    CoreResult,
+    CoreSink,
+    CoreSource,
+    CoreStep,
+    Family,
+    Skeleton,
+)
+
+_DATA = ("data", "payload", "$plural", "document")
+_TEXT = ("text", "body", "content", "reply_text")
+_STATUS = ("status", "status_code", "code")
+_CERTIFI = ("import certifi",)
+_SSL_URLLIB = ("import ssl", "import urllib.request")
+
+# The input is the address of a web service: a URL, or a host name the URL is built from.
+SOURCES = (
+    CoreSource(
+        id="argv",
+        context="script",
+        phrase="the address given as the first command-line argument",
+        code="$var = sys.argv[1]",
+        imports=("import sys",),
+    ),
+    CoreSource(
+        id="stdin_line",
+        context="script",
+        phrase="the address on a line read from standard input",
+        code="$var = sys.stdin.readline().strip()",
+        imports=("import sys",),
+    ),
+    CoreSource(
+        id="file_line",
+        context="script",
+        phrase="the address on the first line of a file named on the command line",
+        code='with open(sys.argv[1], encoding="utf-8") as handle:\n'
+        "    $var = handle.readline().rstrip()",
+        imports=("import sys",),
+    ),
+    CoreSource(
+        id="argparse_url",
+        context="script",
+        phrase="a URL given on the command line",
+        code='parser = argparse.ArgumentParser(description="Fetch $plural from a web service")\n'
+        'parser.add_argument("url", help="address of the $plural endpoint")\n'
+        "$var = parser.parse_args().url",
+        imports=("import argparse",),
+    ),
+    CoreSource(
+        id="env_url",
+        context="script",
+        phrase="the `API_URL` environment variable, defaulting to `https://$host/api/$route`",
+        code='$var = os.environ.get("API_URL", "https://$host/api/$route")',
+        imports=("import os",),
+    ),
+    CoreSource(
+        id="prompt_url",
+        context="script",
+        phrase="the address the user types at a prompt",
+        code='$var = input("$Entity service URL: ").strip()',
+    ),
+    CoreSource(
+        id="host_argv",
+        context="script",
+        phrase="the address `https://<host>/api/$route` built from a host name given as the "
+        "first command-line argument",
+        code='$var = "https://" + sys.argv[1] + "/api/$route"',
+        imports=("import sys",),
+    ),
+    CoreSource(
+        id="json_config",
+        context="script",
+        phrase="the `${entity}_url` setting in `$dir/config.json`",
+        code='with open("$dir/config.json", encoding="utf-8") as handle:\n'
+        '    $var = json.load(handle)["${entity}_url"]',
+        imports=("import json",),
+    ),
+    CoreSource(
+        id="ini_config",
+        context="script",
+        phrase="the `url` setting of the `[$app_name]` section of `$dir/settings.ini`",
+        code="config = configparser.ConfigParser()\n"
+        'config.read("$dir/settings.ini")\n'
+        '$var = config.get("$app_name", "url", fallback="https://$host/api/$route")',
+        imports=("import configparser",),
+    ),
+    CoreSource(
+        id="url_argument",
+        context="script",
+        phrase="the URL it is called with",
+        params="$var",
+    ),
+)
+
+_STEP_IDS = {"strip", "log", "to_text"}
+LOCAL_STEPS = (
+    CoreStep(
+        id="require_address",
+        context="script",
+        code='if not $var:\n    sys.exit("an address is required")',
+        imports=("import sys",),
+    ),
+    CoreStep(
+        id="address_too_long",
+        context="script",
+        code='if len($var) > 2000:\n    raise SystemExit("the address is too long")',
+    ),
+    CoreStep(id="add_scheme", code='if "://" not in $var:\n    $var = "https://" + $var'),
+    CoreStep(id="rstrip_slash", code='$var = $var.rstrip("/")'),
+    CoreStep(
+        id="require_web_scheme",
+        context="script",
+        code='if urlsplit($var).scheme not in ("http", "https"):\n'
+        '    sys.exit(f"not a web address: {$var}")',
+        imports=("import sys", "from urllib.parse import urlsplit"),
+    ),
+)
+
+# Each sink talks HTTPS (or TLS) to the address; its secure form keeps the default certificate
+# and host name checks (or points them at certifi's CA bundle).
+SINKS = (
+    CoreSink(
+        id="requests_json",
+        context="script",
+        name="fetch_$plural",
+        phrase="download the JSON document at $input",
+        produces="data",
+        out_names=_DATA,
+        imports=("import requests",),
+        insecure="$out = requests.get($var, timeout=10, verify=False).json()",
+        secure="$out = requests.get($var, timeout=10).json()",
+    ),
+    CoreSink(
+        id="requests_raise_text",
+        context="script",
+        name="read_$entity",
+        phrase="download the text at $input, stopping on an HTTP error status",
+        produces="text",
+        out_names=_TEXT,
+        imports=("import requests",),
+        insecure="""
+response = requests.get($var, headers={"Accept": "text/plain"}, timeout=15, verify=False)
+response.raise_for_status()
+$out = response.text
+""",
+        secure="""
+response = requests.get($var, headers={"Accept": "text/plain"}, timeout=15)
+response.raise_for_status()
+$out = response.text
+""",
+    ),
+    CoreSink(
+        id="session_attribute",
+        context="script",
+        name="sync_$plural",
+        phrase="download the JSON document at $input with a session that names the $app_name client",
+        produces="data",
+        out_names=_DATA,
+        imports=("import requests",),
+        secure_imports=_CERTIFI,
+        insecure="""
+session = requests.Session()
+session.verify = False
+session.headers["User-Agent"] = "$app_name/1.0"
+$out = session.get($var, timeout=10).json()
+""",
+        secure="""
+session = requests.Session()
+session.verify = certifi.where()
+session.headers["User-Agent"] = "$app_name/1.0"
+$out = session.get($var, timeout=10).json()
+""",
+    ),
+    CoreSink(
+        id="session_post",
+        context="script",
+        name="report_$entity",
+        phrase="post a JSON note that `$app_name` is running to $input",
+        produces="status",
+        out_names=_STATUS,
+        imports=("import requests",),
+        insecure="""
+with requests.Session() as session:
+    reply = session.post($var, json={"source": "$app_name"}, timeout=10, verify=False)
+$out = reply.status_code
+""",
+        secure="""
+with requests.Session() as session:
+    reply = session.post($var, json={"source": "$app_name"}, timeout=10)
+$out = reply.status_code
+""",
+    ),
+    CoreSink(
+        id="requests_request_header",
+        context="script",
+        name="probe_$entity",
+        phrase="fetch $input and read its `Content-Type` header",
+        produces="text",
+        out_names=("content_type", "kind", "media_type"),
+        imports=("import requests",),
+        insecure='$out = requests.request("GET", $var, timeout=10, verify=False).headers.get(\n'
+        '    "Content-Type", ""\n)',
+        secure='$out = requests.request("GET", $var, timeout=10).headers.get("Content-Type", "")',
+    ),
+    CoreSink(
+        id="requests_stream_save",
+        context="script",
+        name="download_$entity",
+        phrase="stream the file at $input into `$dir/download.bin`",
+        imports=("import requests",),
+        insecure="""
+with requests.get($var, stream=True, timeout=30, verify=False) as reply:
+    reply.raise_for_status()
+    with open("$dir/download.bin", "wb") as handle:
+        for chunk in reply.iter_content(chunk_size=65536):
+            handle.write(chunk)
+""",
+        secure="""
+with requests.get($var, stream=True, timeout=30) as reply:
+    reply.raise_for_status()
+    with open("$dir/download.bin", "wb") as handle:
+        for chunk in reply.iter_content(chunk_size=65536):
+            handle.write(chunk)
+""",
+    ),
+    CoreSink(
+        id="urllib_cert_none",
+        context="script",
+        name="read_$plural",
+        phrase="read the page at $input with urllib",
+        produces="text",
+        out_names=_TEXT,
+        imports=_SSL_URLLIB,
+        insecure="""
+context = ssl.create_default_context()
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
+with urllib.request.urlopen($var, context=context, timeout=10) as reply:
+    $out = reply.read().decode("utf-8")
+""",
+        secure="""
+context = ssl.create_default_context()
+with urllib.request.urlopen($var, context=context, timeout=10) as reply:
+    $out = reply.read().decode("utf-8")
+""",
+    ),
+    CoreSink(
+        id="urllib_request_json",
+        context="script",
+        name="load_$plural",
+        phrase="load the JSON document at $input with urllib, asking for JSON",
+        produces="data",
+        out_names=_DATA,
+        imports=(*_SSL_URLLIB, "import json"),
+        insecure="""
+request = urllib.request.Request($var, headers={"Accept": "application/json"})
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
+with urllib.request.urlopen(request, context=context, timeout=20) as reply:
+    $out = json.load(reply)
+""",
+        secure="""
+request = urllib.request.Request($var, headers={"Accept": "application/json"})
+context = ssl.create_default_context()
+with urllib.request.urlopen(request, context=context, timeout=20) as reply:
+    $out = json.load(reply)
+""",
+    ),
+    CoreSink(
+        id="httpx_client",
+        context="script",
+        name="pull_$plural",
+        phrase="download the JSON document at $input with an httpx client that follows redirects",
+        produces="data",
+        out_names=_DATA,
+        imports=("import httpx",),
+        insecure="""
+with httpx.Client(verify=False, timeout=10.0, follow_redirects=True) as client:
+    $out = client.get($var).json()
+""",
+        secure="""
+with httpx.Client(timeout=10.0, follow_redirects=True) as client:
+    $out = client.get($var).json()
+""",
+    ),
+    CoreSink(
+        id="httpx_head",
+        context="script",
+        name="check_$entity",
+        phrase="send a HEAD request to $input with httpx and read the status code",
+        produces="status",
+        out_names=_STATUS,
+        imports=("import httpx",),
+        insecure="$out = httpx.head($var, verify=False, timeout=5.0).status_code",
+        secure="$out = httpx.head($var, timeout=5.0).status_code",
+    ),
+    CoreSink(
+        id="urllib3_pool",
+        context="script",
+        name="mirror_$plural",
+        phrase="fetch the text at $input with a urllib3 pool manager",
+        produces="text",
+        out_names=_TEXT,
+        imports=("import urllib3",),
+        secure_imports=_CERTIFI,
+        insecure="""
+urllib3.disable_warnings()
+http = urllib3.PoolManager(cert_reqs="CERT_NONE")
+$out = http.request("GET", $var, timeout=10.0).data.decode("utf-8")
+""",
+        secure="""
+http = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=certifi.where())
+$out = http.request("GET", $var, timeout=10.0).data.decode("utf-8")
+""",
+    ),
+    CoreSink(
+        id="http_client_head",
+        context="script",
+        name="ping_$entity",
+        phrase="send a HEAD request for the path of $input over http.client and read the status",
+        produces="status",
+        out_names=_STATUS,
+        imports=("import http.client", "import ssl", "from urllib.parse import urlsplit"),
+        insecure="""
+parts = urlsplit($var)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
+conn = http.client.HTTPSConnection(parts.hostname, parts.port or 443, context=context, timeout=10)
+conn.request("HEAD", parts.path or "/")
+$out = conn.getresponse().status
+conn.close()
+""",
+        secure="""
+parts = urlsplit($var)
+context = ssl.create_default_context()
+conn = http.client.HTTPSConnection(parts.hostname, parts.port or 443, context=context, timeout=10)
+conn.request("HEAD", parts.path or "/")
+$out = conn.getresponse().status
+conn.close()
+""",
+    ),
+    CoreSink(
+        id="socket_tls_version",
+        context="script",
+        name="inspect_$entity",
+        phrase="open a TLS connection to port 443 of the host in $input and read the protocol "
+        "version it agrees on",
+        produces="text",
+        out_names=("version", "protocol", "tls_version"),
+        imports=("import socket", "import ssl", "from urllib.parse import urlsplit"),
+        insecure="""
+host = urlsplit($var).hostname or $var
+context = ssl.create_default_context()
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
+with socket.create_connection((host, 443), timeout=10) as raw:
+    with context.wrap_socket(raw, server_hostname=host) as tls:
+        $out = tls.version()
+""",
+        secure="""
+host = urlsplit($var).hostname or $var
+context = ssl.create_default_context()
+with socket.create_connection((host, 443), timeout=10) as raw:
+    with context.wrap_socket(raw, server_hostname=host) as tls:
+        $out = tls.version()
+""",
+    ),
+    CoreSink(
+        id="requests_post_form",
+        context="script",
+        name="submit_$entity",
+        phrase="post a form with a sample `$field` to $input",
+        produces="status",
+        out_names=_STATUS,
+        imports=("import requests",),
+        insecure='$out = requests.post(\n    $var, data={"$field": "sample"}, timeout=10, verify=False\n).status_code',
+        secure='$out = requests.post($var, data={"$field": "sample"}, timeout=10).status_code',
+    ),
+)
+
+RESULTS = (
+    CoreResult(
+        id="print_json",
+        context="script",
+        consumes=("data",),
+        phrase="print it as indented JSON",
+        code="print(json.dumps($out, indent=2))",
+        imports=("import json",),
+    ),
+    CoreResult(
+        id="save_json",
+        context="script",
+        consumes=("data",),
+        phrase="save it to `$dir/$plural.json`",
+        code='with open("$dir/$plural.json", "w", encoding="utf-8") as handle:\n'
+        "    json.dump($out, handle, indent=2)",
+        imports=("import json",),
+    ),
+    CoreResult(
+        id="count_items",
+        context="script",
+        consumes=("data",),
+        phrase="print how many items it holds, exiting with 1 when it is empty",
+        code='print(f"{len($out)} $plural")\nreturn 0 if $out else 1',
+    ),
+    CoreResult(
+        id="print_text",
+        context="script",
+        consumes=("text",),
+        phrase="print it",
+        code="print($out)",
+    ),
+    CoreResult(
+        id="write_text",
+        context="script",
+        consumes=("text",),
+        phrase="write it to `$dir/$entity.txt`",
+        code='Path("$dir", "$entity.txt").write_text($out, encoding="utf-8")',
+        imports=("from pathlib import Path",),
+    ),
+    CoreResult(
+        id="labelled_text",
+        context="script",
+        consumes=("text",),
+        phrase="print it after the address, exiting with 1 when it is empty",
+        code='print(f"{$var}: {$out}")\nreturn 0 if $out else 1',
+    ),
+    CoreResult(
+        id="print_status",
+        context="script",
+        consumes=("status",),
+        phrase="print the address and the status code",
+        code='print($var, $out, sep="\\t")',
+    ),
+    CoreResult(
+        id="exit_on_error",
+        context="script",
+        consumes=("status",),
+        phrase="exit with 1 when the status code is 400 or more",
+        code="return 0 if $out < 400 else 1",
+    ),
+    CoreResult(
+        id="fail_unless_ok",
+        context="script",
+        consumes=("status",),
+        phrase="stop with a message unless the status code is 200",
+        code='if $out != 200:\n    sys.exit(f"unexpected status {$out}")\nprint("ok")',
+        imports=("import sys",),
+    ),
+    CoreResult(
+        id="print_saved",
+        context="script",
+        consumes=("none",),
+        phrase="print where it was saved",
+        code='print("saved $dir/download.bin")',
+    ),
+    CoreResult(
+        id="size_saved",
+        context="script",
+        consumes=("none",),
+        phrase="print the size of the saved file",
+        code='print(os.path.getsize("$dir/download.bin"), "bytes")',
+        imports=("import os",),
+    ),
+)
+
 
 FAMILY = Family(
     id="tls_verification_disabled",
@@ -6,6 +475,14 @@ FAMILY = Family(
     title="Improper certificate validation: HTTPS/TLS certificate checks turned off",
     rule_ids=("tls-certificate-check-disabled", "tls-unverified-ssl-context"),
     paper_weight=2,
+    composition=Composition(
+        sources=SOURCES,
+        steps=tuple(s for s in STEPS if s.id in _STEP_IDS) + LOCAL_STEPS,
+        sinks=SINKS,
+        results=RESULTS,
+        layouts=("inline", "helper"),
+        var_names=("url", "endpoint", "${entity}_url", "service_url", "address"),
+    ),
     skeletons=(
         Skeleton(
             id="tls_verification_disabled.requests_paged_fetch",

@@ -1,11 +1,15 @@
+import io
+import json
 import os
+import re
+import shutil
 import socketserver
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import Flask, Response, abort, jsonify, request, send_file, send_from_directory
-from werkzeug.utils import secure_filename
+from werkzeug.utils import safe_join, secure_filename
 
 app = Flask(__name__)
 ATTACH_DIR = "attachments"
@@ -184,3 +188,266 @@ def config_file():
     # ok: file-path-from-request-data
     with open(os.path.join(ROOT, "settings.json")) as fh:
         return Response(fh.read(), mimetype="application/json")
+
+
+# Composed sinks (datagen/families/path_traversal.py).
+
+@app.route("/fx/send_file_join/bad")
+def send_file_join_bad():
+    name = request.args.get("file", "")
+    # ruleid: file-path-from-request-data
+    out = send_file(os.path.join("data", name), as_attachment=True)
+    return "ok"
+
+
+@app.route("/fx/send_file_join/good")
+def send_file_join_good():
+    name = request.args.get("file", "")
+    # ok: file-path-from-request-data
+    out = send_from_directory("data", name, as_attachment=True)
+    return "ok"
+
+
+@app.route("/fx/send_file_pathlib/bad")
+def send_file_pathlib_bad():
+    name = request.args.get("file", "")
+    # ruleid: file-path-from-request-data
+    out = send_file(Path("data", name), mimetype="application/pdf")
+    return "ok"
+
+
+@app.route("/fx/send_file_pathlib/good")
+def send_file_pathlib_good():
+    name = request.args.get("file", "")
+    # ok: file-path-from-request-data
+    out = send_from_directory("data", name, mimetype="application/pdf")
+    return "ok"
+
+
+@app.route("/fx/open_safe_join/bad")
+def open_safe_join_bad():
+    name = request.args.get("file", "")
+    path = os.path.join("data", "reports", name)
+    # ruleid: file-path-from-request-data
+    with open(path, encoding="utf-8") as handle:
+        out = handle.read()
+    return "ok"
+
+
+@app.route("/fx/open_safe_join/good")
+def open_safe_join_good():
+    name = request.args.get("file", "")
+    path = safe_join("data", "reports", name)
+    if path is None:
+        abort(404)
+    # ok: file-path-from-request-data
+    with open(path, encoding="utf-8") as handle:
+        out = handle.read()
+    return "ok"
+
+
+@app.route("/fx/pathlib_read_text/bad")
+def pathlib_read_text_bad():
+    name = request.args.get("file", "")
+    base = Path("data").resolve()
+    # ruleid: file-path-from-request-data
+    out = (base / name).read_text(encoding="utf-8")
+    return "ok"
+
+
+@app.route("/fx/pathlib_read_text/good")
+def pathlib_read_text_good():
+    name = request.args.get("file", "")
+    base = Path("data").resolve()
+    target = (base / name).resolve()
+    if not target.is_relative_to(base):
+        abort(404)
+    # ok: file-path-from-request-data
+    out = target.read_text(encoding="utf-8")
+    return "ok"
+
+
+@app.route("/fx/open_bytes_fstring/bad")
+def open_bytes_fstring_bad():
+    name = request.args.get("file", "")
+    # ruleid: file-path-from-request-data
+    with open(f"data/{name}", "rb") as handle:
+        out = handle.read()
+    return "ok"
+
+
+@app.route("/fx/open_bytes_fstring/good")
+def open_bytes_fstring_good():
+    name = request.args.get("file", "")
+    # ok: file-path-from-request-data
+    with open(f"data/{secure_filename(name)}", "rb") as handle:
+        out = handle.read()
+    return "ok"
+
+
+@app.route("/fx/realpath_commonpath/bad")
+def realpath_commonpath_bad():
+    name = request.args.get("file", "")
+    root = os.path.realpath("data")
+    full_path = os.path.realpath(os.path.join(root, name))
+    # ruleid: file-path-from-request-data
+    with open(full_path, "rb") as handle:
+        out = handle.read()
+    return "ok"
+
+
+@app.route("/fx/realpath_commonpath/good")
+def realpath_commonpath_good():
+    name = request.args.get("file", "")
+    root = os.path.realpath("data")
+    full_path = os.path.realpath(os.path.join(root, name))
+    if os.path.commonpath([root, full_path]) != root:
+        abort(404)
+    # ok: file-path-from-request-data
+    with open(full_path, "rb") as handle:
+        out = handle.read()
+    return "ok"
+
+
+@app.route("/fx/format_json/bad")
+def format_json_bad():
+    name = request.args.get("file", "")
+    # ruleid: file-path-from-request-data
+    with open("data/{}.json".format(name), encoding="utf-8") as handle:
+        out = json.load(handle)
+    return "ok"
+
+
+@app.route("/fx/format_json/good")
+def format_json_good():
+    name = request.args.get("file", "")
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+        abort(400)
+    # ok: file-path-from-request-data
+    with open("data/{}.json".format(name), encoding="utf-8") as handle:
+        out = json.load(handle)
+    return "ok"
+
+
+@app.route("/fx/io_lines/bad")
+def io_lines_bad():
+    name = request.args.get("file", "")
+    # ruleid: file-path-from-request-data
+    with io.open(os.path.join("data", "reports", name + ".txt"), encoding="utf-8") as handle:
+        out = [line.rstrip("\n") for line in handle]
+    return "ok"
+
+
+@app.route("/fx/io_lines/good")
+def io_lines_good():
+    name = request.args.get("file", "")
+    name = secure_filename(name) + ".txt"
+    # ok: file-path-from-request-data
+    with io.open(os.path.join("data", "reports", name), encoding="utf-8") as handle:
+        out = [line.rstrip("\n") for line in handle]
+    return "ok"
+
+
+@app.route("/fx/listdir_folder/bad")
+def listdir_folder_bad():
+    name = request.args.get("file", "")
+    # ruleid: file-path-from-request-data
+    out = sorted(os.listdir(os.path.join("data", name)))
+    return "ok"
+
+
+@app.route("/fx/listdir_folder/good")
+def listdir_folder_good():
+    name = request.args.get("file", "")
+    # ok: file-path-from-request-data
+    out = sorted(os.listdir(os.path.join("data", os.path.basename(name))))
+    return "ok"
+
+
+@app.route("/fx/iterdir_parents/bad")
+def iterdir_parents_bad():
+    name = request.args.get("file", "")
+    root = Path("data").resolve()
+    folder = root / name
+    # ruleid: file-path-from-request-data
+    out = [entry.name for entry in folder.iterdir() if entry.is_file()]
+    return "ok"
+
+
+@app.route("/fx/iterdir_parents/good")
+def iterdir_parents_good():
+    name = request.args.get("file", "")
+    root = Path("data").resolve()
+    folder = (root / name).resolve()
+    if folder != root and root not in folder.parents:
+        abort(404)
+    # ok: file-path-from-request-data
+    out = [entry.name for entry in folder.iterdir() if entry.is_file()]
+    return "ok"
+
+
+@app.route("/fx/remove_percent/bad")
+def remove_percent_bad():
+    name = request.args.get("file", "")
+    target = "data/%s" % name
+    if os.path.isfile(target):
+        # ruleid: file-path-from-request-data
+        os.remove(target)
+    return "ok"
+
+
+@app.route("/fx/remove_percent/good")
+def remove_percent_good():
+    name = request.args.get("file", "")
+    if name not in os.listdir("data"):
+        abort(404)
+    target = "data/%s" % name
+    if os.path.isfile(target):
+        # ok: file-path-from-request-data
+        os.remove(target)
+    return "ok"
+
+
+@app.route("/fx/move_archive/bad")
+def move_archive_bad():
+    name = request.args.get("file", "")
+    # ruleid: file-path-from-request-data
+    shutil.move(os.path.join("data", name), os.path.join("data", "archive", name))
+    return "ok"
+
+
+@app.route("/fx/move_archive/good")
+def move_archive_good():
+    name = request.args.get("file", "")
+    name = secure_filename(name)
+    # ok: file-path-from-request-data
+    shutil.move(os.path.join("data", name), os.path.join("data", "archive", name))
+    return "ok"
+
+
+@app.route("/fx/copy_template/bad")
+def copy_template_bad():
+    name = request.args.get("file", "")
+    destination = os.path.join("data", name)
+    # ruleid: file-path-from-request-data
+    shutil.copyfile(os.path.join("data", "template.txt"), destination)
+    return "ok"
+
+
+@app.route("/fx/copy_template/good")
+def copy_template_good():
+    name = request.args.get("file", "")
+    destination = safe_join("data", name)
+    if destination is None:
+        abort(400)
+    # ok: file-path-from-request-data
+    shutil.copyfile(os.path.join("data", "template.txt"), destination)
+    return "ok"
+
+
+@app.route("/fx/truncated")
+def truncated_name():
+    name = request.args.get("file", "")
+    name = name[:200]
+    # ruleid: file-path-from-request-data
+    return send_file(os.path.join("data", name))
