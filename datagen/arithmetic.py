@@ -276,7 +276,7 @@ class ArithmeticGenerator:
             "a day); widen field 'vars' or relax field 'where'."
         )
 
-    def propose(self, accepted: int, need: int) -> list[Candidate[Problem]]:
+    def propose(self, accepted: int, need: int, room: int) -> list[Candidate[Problem]]:
         template = self.rng.choice(self.templates)
         values = self.draw(template)
         problem = Problem(

@@ -188,11 +188,11 @@ class PairGenerator:
     def scanned(self) -> int:
         return self.checker.scanned
 
-    def propose(self, accepted: int, need: int) -> list[Candidate[CodePair]]:
+    def propose(self, accepted: int, need: int, room: int) -> list[Candidate[CodePair]]:
         # A batch a little larger than needed, so one Semgrep run usually suffices.
         return [
             Candidate(pair, pair.family.id)
-            for pair in itertools.islice(self.stream, math.ceil(need * 1.1) + 8)
+            for pair in itertools.islice(self.stream, min(math.ceil(need * 1.1) + 8, room))
         ]
 
     def check(self, batch: Sequence[Candidate[CodePair]]) -> list[str | None]:

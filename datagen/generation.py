@@ -34,9 +34,11 @@ class Generator(Protocol[T]):
     noun: str  # what it makes, plural, for messages: "code pairs", "dialogues", "documents"
     group_by: str  # what Candidate.group names: "family", "kind" or "genre"
 
-    def propose(self, accepted: int, need: int) -> Sequence[Candidate[T]]:
+    def propose(self, accepted: int, need: int, room: int) -> Sequence[Candidate[T]]:
         """The next candidates, given how many were accepted so far and how many are still
-        needed (a batch may be larger than `need`: extras are neither counted nor kept)."""
+        needed (a batch may be larger than `need`: extras are neither counted nor kept), and
+        at most `room`, the candidates the budget still allows (a model must not be asked for
+        more than the user allowed)."""
         ...
 
     def check(self, batch: Sequence[Candidate[T]]) -> list[str | None]:
@@ -76,7 +78,8 @@ def generate(
                 f"{report.candidates - start} candidates; rejections by reason: "
                 f"{_reasons(report)}."
             )
-        batch = generator.propose(len(accepted), target - len(accepted))
+        room = limit - (report.candidates - start)
+        batch = generator.propose(len(accepted), target - len(accepted), room)[:room]
         for candidate, reason in zip(batch, generator.check(batch), strict=True):
             if len(accepted) == target:
                 break  # proposed in a batch but never needed: not a candidate examined

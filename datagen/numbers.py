@@ -191,7 +191,7 @@ class NumbersGenerator:
             if v not in self.catalog.values:
                 self.by_digits.setdefault(len(str(v)), []).append(v)
 
-    def propose(self, accepted: int, need: int) -> list[Candidate[Draw]]:
+    def propose(self, accepted: int, need: int, room: int) -> list[Candidate[Draw]]:
         rng, catalog = self.rng, self.catalog
         prompt = rng.choice(self.prompts)
         fmt = rng.choice(catalog.formats)

@@ -194,11 +194,11 @@ class ModelPairGenerator:
         self.stream, self.engine, self.checker, self.seed = stream, engine, checker, seed
         self.proposed = 0
 
-    def propose(self, accepted: int, need: int) -> list[Candidate[ModelCandidate]]:
+    def propose(self, accepted: int, need: int, room: int) -> list[Candidate[ModelCandidate]]:
         # Sized by the acceptance rate so far, so a model that is often rejected needs few
         # rounds; a pure function of earlier outcomes, so the same for a run and its replay.
         rate = accepted / self.proposed if self.proposed and accepted else 1.0
-        size = min(math.ceil(need / max(rate, 0.05) * 1.1) + 8, MAX_BATCH)
+        size = min(math.ceil(need / max(rate, 0.05) * 1.1) + 8, MAX_BATCH, room)
         batch = list(itertools.islice(self.stream, size))
         self.proposed += len(batch)
         requests = [

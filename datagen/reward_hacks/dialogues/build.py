@@ -136,7 +136,7 @@ class DialogueGenerator:
         self.proofs: dict[str, Proof] = {}  # prompt -> proof of the accepted item
         self.slot, self.tries = -1, 0
 
-    def propose(self, accepted: int, need: int) -> list[Candidate[Draw]]:
+    def propose(self, accepted: int, need: int, room: int) -> list[Candidate[Draw]]:
         if accepted != self.slot:
             self.slot, self.tries = accepted, 0
         kind = self.schedule[accepted]

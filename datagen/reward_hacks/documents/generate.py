@@ -112,7 +112,7 @@ class DocumentGenerator:
         self.drawn = 0
         self.reached_index = 0  # candidates that passed the static checks
 
-    def propose(self, accepted: int, need: int) -> list[Candidate[Draft]]:
+    def propose(self, accepted: int, need: int, room: int) -> list[Candidate[Draft]]:
         genre = next(self.genres)
         body, idea, fact_ids, code_facts = build_candidate(
             self.rng, self.valence, genre, self.facts
