@@ -221,11 +221,14 @@ def build(
         str,
         typer.Option(
             help=f"Who writes the code pairs: {_one_of('backend')} ('template': the in-repo "
-            "catalog, offline; 'openai': a model at any OpenAI-compatible endpoint)."
+            "catalog, offline; 'openai': a model at any OpenAI-compatible endpoint; 'vllm': a "
+            "local model folder that emgen serves with vllm serve, started only when a reply "
+            "is not in the cache, and stopped at the end)."
         ),
     ] = _default("backend"),
     model: Annotated[
-        str | None, typer.Option(help="Model of a model backend, e.g. gpt-4o-mini.")
+        str | None,
+        typer.Option(help="Model of a model backend, e.g. gpt-4o-mini, or a folder for vllm."),
     ] = _default("model"),
     base_url: Annotated[
         str | None,
@@ -264,9 +267,10 @@ def build(
     """Build every dataset config into a Hub-ready folder (parquet, JSONL exports, card).
 
     Offline and deterministic by default: the in-repo catalog is the only input. With
-    `--backend openai` a model writes the code pairs instead; every reply is cached, so a rerun
-    after a crash continues where it stopped. Every record is checked (syntax, no comments,
-    no disclosure, Semgrep label) before it is kept.
+    `--backend openai` (or `--backend vllm --model FOLDER`) a model writes the code pairs
+    instead; every reply is cached, so a rerun after a crash continues where it stopped.
+    Every record is checked (syntax, no comments, no disclosure, Semgrep label) before it is
+    kept.
     """
     from emgen.cards import build_bundle
     from emgen.datagen.build import check_config
@@ -331,6 +335,10 @@ def _engine_options(
         if given:
             raise UserError(f"{', '.join(given)} apply only with a model backend (--backend).")
         return None
+    if config.backend == "vllm" and base_url is not None:
+        raise UserError(
+            "--base-url applies only to the openai backend; vllm starts its own server."
+        )
     options = EngineOptions(
         base_url=base_url, api_key_env=api_key_env, concurrency=concurrency,
         max_cost=max_cost, price=_price(price),

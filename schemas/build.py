@@ -84,8 +84,10 @@ class BuildConfig(BaseModel):
     )  # fmt: skip
     # Who writes the code pairs. Left out of the manifest and the config hash while at their
     # defaults (see _omit_template_defaults), so template bundles keep their bytes.
-    backend: Literal["template", "openai"] = Field(
-        default="template", description="code pairs from the catalog, or written by a model"
+    backend: Literal["template", "openai", "vllm"] = Field(
+        default="template",
+        description="code pairs from the catalog, or written by a model: at an "
+        "OpenAI-compatible endpoint (openai) or served by a local vllm serve (vllm)",
     )
     model: str | None = Field(
         default=None, validate_default=True, description="the model a model backend asks"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -31,8 +32,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, JsonValue, ValidationError
 
 from emgen.datagen.models.cache import CachedReply, ReplyCache, request_key
-from emgen.schemas.errors import UserError, first_error
+from emgen.schemas.errors import BackendError, UserError, first_error
 from emgen.schemas.shared.openai_client import describe_error, endpoint_host, open_client
+from emgen.schemas.shared.vllm_server import SETUP_HINT, VLLMServer, find_vllm_python
 
 if TYPE_CHECKING:
     import openai
@@ -40,8 +42,13 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
 
-# The backends that speak OpenAI-compatible HTTP; a later `vllm` one starts its own server.
-BACKENDS = ("openai",)
+# The backends: any OpenAI-compatible endpoint, or a `vllm serve` of a local model that the
+# engine starts when the first uncached request is sent (a rebuild from the cache starts none).
+BACKENDS = ("openai", "vllm")
+LOCAL_VLLM = "a local vllm serve"
+# Never read in practice: a local server needs no key, and the user's OPENAI_API_KEY has no
+# business travelling to it.
+_LOCAL_KEY_ENV = "EMGEN_VLLM_API_KEY"
 
 
 @dataclass(frozen=True)
@@ -190,7 +197,8 @@ class Engine:
         if backend not in BACKENDS:
             raise UserError(f"unknown model backend {backend!r}; known: {', '.join(BACKENDS)}.")
         self.backend, self.model, self.options, self.cache = backend, model, options, cache
-        self.host = endpoint_host(options.base_url)
+        self.host = LOCAL_VLLM if backend == "vllm" else endpoint_host(options.base_url)
+        self._server: VLLMServer | None = None
         self.price = options.price_of(model)
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -423,23 +431,52 @@ class Engine:
         return min(wait, opts.max_wait)
 
     def _open(self) -> openai.OpenAI:
-        """The client, made (and the key read) when the first uncached request is sent."""
+        """The client, made (and the key read, or the local server started) when the first
+        uncached request is sent."""
         with self._lock:
             if self._client is None:
+                base_url, key_env = self.options.base_url, self.options.api_key_env
+                if self.backend == "vllm":
+                    base_url, key_env = self._start_server(), _LOCAL_KEY_ENV
                 self._client, self._secret = open_client(
-                    self.options.base_url,
-                    self.options.api_key_env,
+                    base_url,
+                    key_env,
                     self.options.timeout,
                     UserError,
                     f"generating with model {self.model!r} at {self.host} needs an API key",
                 )
             return self._client
 
+    def _start_server(self) -> str:
+        """Start `vllm serve` of the model (a local folder, or an id vLLM can resolve) under
+        the model's own name, and return its URL."""
+        python = find_vllm_python()
+        if python is None:
+            raise BackendError(f"the vllm backend needs a Python with vLLM; {SETUP_HINT}.")
+        print(f"Starting {LOCAL_VLLM} of {self.model} (about a minute on CPU)...", file=sys.stderr)
+        # The log stays beside the reply cache, so a server that fails can be read about.
+        self._server = VLLMServer(
+            self.model,
+            python,
+            max_model_len=None,
+            served_model_name=self.model,
+            log_path=self.cache.path.with_name("vllm-serve.log"),
+            # A prompt prefilled in chunks rewinds its request's seeded generator, which vLLM's
+            # CPU build cannot do (RuntimeError "CPU Generator does not use offset", 0.32): our
+            # requests are seeded, so prompts are never split.
+            extra_args=("--no-enable-chunked-prefill",),
+        )
+        self._server.start()
+        return self._server.base_url
+
     def close(self) -> None:
         with self._lock:
             client, self._client = self._client, None
+            server, self._server = self._server, None
         if client is not None:
             client.close()
+        if server is not None:
+            server.stop()
 
 
 def _reply_of(response: Any) -> CachedReply:
