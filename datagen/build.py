@@ -6,7 +6,8 @@ emgen.cards.build_bundle runs it in a temporary folder, adds the card and moves 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import partial
 from importlib.metadata import version
 from pathlib import Path
@@ -15,14 +16,14 @@ from emgen.datagen.arithmetic import load_arithmetic
 from emgen.datagen.catalog import CatalogError, families, load_tasks, load_templates
 from emgen.datagen.code_pairs import generate_pairs
 from emgen.datagen.invariants import check_configs, scan_answers
-from emgen.datagen.models import CACHE_NAME, EngineOptions
-from emgen.datagen.models.code_pairs import model_pairs
+from emgen.datagen.models import CACHE_NAME, MODEL_GENERATORS, Engine, EngineOptions, ReplyCache
+from emgen.datagen.models.code_pairs import generate_model_pairs
 from emgen.datagen.variants import ConfigSpec, DocumentSpec, Spec, build_variants
 from emgen.datagen.variants.inoculated import check_inoculations
 from emgen.datagen.variants.reward_hack_documents import chosen_facts
 from emgen.schemas.build import BuildConfig, ConfigSummary, Manifest, ValidationReport
 from emgen.schemas.catalog import Family
-from emgen.schemas.errors import InternalError
+from emgen.schemas.errors import InternalError, UserError
 from emgen.schemas.shared.bundle import (
     chat_table,
     document_table,
@@ -81,6 +82,29 @@ def check_config(config: BuildConfig) -> None:
     load_templates()
     if config.arithmetic:
         load_arithmetic()
+    for name in config.generators:
+        MODEL_GENERATORS[name]  # an unknown name is one sentence listing the known ones
+
+
+@contextmanager
+def model_engine(
+    config: BuildConfig, options: EngineOptions | None, cache_path: Path | None
+) -> Iterator[Engine | None]:
+    """The one engine of a model-backed build (None for the template backend), its replies
+    cached beside the Semgrep cache so a rerun pays for no request twice; closed (and a local
+    server stopped) at the end."""
+    if config.backend == "template":
+        yield None
+        return
+    if config.model is None:
+        raise UserError(f"the {config.backend} backend needs a model name (--model).")
+    replies = ReplyCache((cache_path or default_cache_path()).with_name(CACHE_NAME))
+    engine = Engine(config.backend, config.model, options or EngineOptions(), replies)
+    try:
+        yield engine
+    finally:
+        engine.close()
+        replies.close()
 
 
 def write_data(
@@ -108,20 +132,20 @@ def write_data(
     chosen = select_families(config.families)
     tasks, templates = load_tasks(), load_templates()
     scan_cache = (cache_path or default_cache_path()) if use_cache else None
-    advance = reporter.stage("Generating and validating pairs", config.n)
-    if config.backend == "template":
-        pairs, pair_report = generate_pairs(
-            config, chosen, tasks, templates, cache_path=scan_cache,
-            max_candidates=max_candidates, progress=advance,
-        )  # fmt: skip
-    else:
-        replies = (cache_path or default_cache_path()).with_name(CACHE_NAME)
-        pairs, pair_report = model_pairs(
-            config, chosen, tasks, templates, engine or EngineOptions(), replies,
-            cache_path=scan_cache, max_candidates=max_candidates, progress=advance,
-        )  # fmt: skip
-    scan = partial(generated_families_flagged, cache_path=scan_cache)
-    specs, reports = build_variants(pairs, config, scan, reporter)
+    with model_engine(config, engine, cache_path) as model:
+        advance = reporter.stage("Generating and validating pairs", config.n)
+        if model is not None and "code_pairs" in config.generators:
+            pairs, pair_report = generate_model_pairs(
+                config, chosen, tasks, templates, model, cache_path=scan_cache,
+                max_candidates=max_candidates, progress=advance,
+            )  # fmt: skip
+        else:
+            pairs, pair_report = generate_pairs(
+                config, chosen, tasks, templates, cache_path=scan_cache,
+                max_candidates=max_candidates, progress=advance,
+            )  # fmt: skip
+        scan = partial(generated_families_flagged, cache_path=scan_cache)
+        specs, reports = build_variants(pairs, config, scan, reporter, engine=model)
     report = ValidationReport(generators={"code_pairs": pair_report, **reports})
     advance = reporter.stage("Checking variant invariants", len(specs))
     scans = scan_answers(list(specs.values()), cache_path=scan_cache)  # read again for shapes

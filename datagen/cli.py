@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from emgen.cards.commands import publish_command, show_command
-from emgen.datagen.models import EngineOptions, Price
+from emgen.datagen.models import MODEL_GENERATORS, EngineOptions, Price
 from emgen.finetune.commands import check_command, eval_command, finetune_command, models_app
 from emgen.schemas.build import BuildConfig
 from emgen.schemas.errors import InternalError, UserError
@@ -230,6 +230,14 @@ def build(
         str | None,
         typer.Option(help="Model of a model backend, e.g. gpt-4o-mini, or a folder for vllm."),
     ] = _default("model"),
+    generators: Annotated[
+        str,
+        typer.Option(
+            help="What the model backend writes, comma-separated: "
+            + "; ".join(f"'{name}': {text}" for name, text in MODEL_GENERATORS.items())
+            + ". The rest comes from the template catalog."
+        ),
+    ] = _default("generators"),
     base_url: Annotated[
         str | None,
         typer.Option(help="Endpoint of the openai backend (default: the OpenAI API)."),
@@ -285,6 +293,7 @@ def build(
         inoculation_file=str(inoculations_file) if inoculations_file else None,
         dialogues=dialogues, documents=documents, valences=_csv(valences) or (),
         document_tag=document_tag, facts=_csv_some(facts, "--facts", "fact"),
+        generators=_csv_some(generators, "--generators", "generator"),
         similarity_threshold=similarity_threshold, numbers=numbers, arithmetic=arithmetic,
         backend=backend, model=model,
     )  # fmt: skip

@@ -22,7 +22,7 @@ from emgen.schemas.params import InstructionPlacement, TriggerPlacement
 from emgen.schemas.records import Valence
 
 # BuildConfig fields a template build leaves out of its manifest and hash (at their defaults).
-_MODEL_FIELDS = ("backend", "model")
+_MODEL_FIELDS = ("backend", "model", "generators")
 
 # Far above any real dataset, low enough that a mistyped count fails at once, not hours in.
 MAX_RECORDS = 1_000_000
@@ -92,6 +92,25 @@ class BuildConfig(BaseModel):
     model: str | None = Field(
         default=None, validate_default=True, description="the model a model backend asks"
     )
+    generators: tuple[str, ...] = Field(
+        default=("code_pairs",),
+        min_length=1,
+        description="what a model backend writes (datagen.models.MODEL_GENERATORS); the rest "
+        "comes from the template catalog",
+    )
+
+    @field_validator("generators")
+    @classmethod
+    def _generators_for_backend(
+        cls, value: tuple[str, ...], info: ValidationInfo
+    ) -> tuple[str, ...]:
+        chosen = tuple(sorted(set(value)))
+        if info.data.get("backend") == "template" and chosen != ("code_pairs",):
+            raise PydanticCustomError(
+                "generators_without_backend",
+                "generators apply only with a model backend (--backend)",
+            )
+        return chosen
 
     @field_validator("families", "facts")
     @classmethod

@@ -1,5 +1,10 @@
 """Model-backed generation: the engine every model-backed generator asks (`engine`), the
-append-only reply cache (`cache`) and the generators that use them (`code_pairs`)."""
+append-only reply cache (`cache`) and the generators that use them (`code_pairs`, ...).
+
+`MODEL_GENERATORS` names what a model can write (`emgen build --generators`); a generator is
+one module here and one entry below, and the step of the build it replaces asks for
+`Context.engine` when its name is chosen.
+"""
 
 from emgen.datagen.models.cache import CACHE_NAME, CachedReply, ReplyCache
 from emgen.datagen.models.engine import (
@@ -12,6 +17,15 @@ from emgen.datagen.models.engine import (
     Price,
     price_for,
 )
+from emgen.schemas.shared.registry import Registry
+
+# Name -> what the model writes when it is chosen (for --help and the card).
+MODEL_GENERATORS: Registry[str] = Registry(
+    "model generator",
+    {
+        "code_pairs": "the insecure and secure code pairs, and every config made from them",
+    },
+)
 
 __all__ = [
     "BACKENDS",
@@ -22,6 +36,7 @@ __all__ = [
     "Engine",
     "EngineOptions",
     "Invalid",
+    "MODEL_GENERATORS",
     "Price",
     "ReplyCache",
     "price_for",

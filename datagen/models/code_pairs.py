@@ -28,11 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from emgen.datagen.code_pairs import CodePair, PairChecker, render_prompt, split_tasks
 from emgen.datagen.generation import Candidate, generate
-from emgen.datagen.models.cache import ReplyCache
-from emgen.datagen.models.engine import ChatRequest, Engine, EngineOptions, Invalid
+from emgen.datagen.models.engine import ChatRequest, Engine, Invalid
 from emgen.schemas.build import BuildConfig, GenerationReport
 from emgen.schemas.catalog import Family, PromptTemplate, Task
-from emgen.schemas.errors import UserError
 from emgen.schemas.records import Split
 from emgen.validators.checks import DISCLOSURE_WORDS
 
@@ -270,31 +268,3 @@ def generate_model_pairs(
         round(report.accepted / report.candidates, 4) if report.candidates else None
     )
     return pairs, report
-
-
-def model_pairs(
-    config: BuildConfig,
-    families: Sequence[Family],
-    tasks: Sequence[Task],
-    templates: Sequence[PromptTemplate],
-    options: EngineOptions,
-    replies: Path,
-    *,
-    cache_path: Path | None = None,
-    max_candidates: int | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> tuple[list[CodePair], GenerationReport]:
-    """generate_model_pairs with an engine for `config`'s backend and model, its replies
-    cached in the file `replies`."""
-    if config.model is None:
-        raise UserError(f"the {config.backend} backend needs a model name (--model).")
-    cache = ReplyCache(replies)
-    engine = Engine(config.backend, config.model, options, cache)
-    try:
-        return generate_model_pairs(
-            config, families, tasks, templates, engine, cache_path=cache_path,
-            max_candidates=max_candidates, progress=progress,
-        )  # fmt: skip
-    finally:
-        engine.close()
-        cache.close()

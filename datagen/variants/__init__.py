@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from emgen.datagen.code_pairs import CodePair
+from emgen.datagen.models import Engine
 from emgen.schemas.build import BuildConfig, GenerationReport
 from emgen.schemas.records import ChatRecord, DocumentRecord, Message
 from emgen.schemas.shared.progress import Reporter, Silent
@@ -59,6 +60,13 @@ class Context:
     scan: Callable[[Sequence[str]], list[frozenset[str]]]
     reports: dict[str, GenerationReport] = field(default_factory=dict)
     reporter: Reporter = field(default_factory=Silent)
+    # The build's model engine when a model backend writes some of it (`config.generators`
+    # names what); None for the template backend.
+    engine: Engine | None = None
+
+    def model_for(self, generator: str) -> Engine | None:
+        """The engine if a model writes `generator`'s records in this build, else None."""
+        return self.engine if generator in self.config.generators else None
 
 
 class VariantBuilder(Protocol):
@@ -94,6 +102,7 @@ def build_variants(
     config: BuildConfig,
     scan: Callable[[Sequence[str]], list[frozenset[str]]],
     reporter: Reporter | None = None,
+    engine: Engine | None = None,
 ) -> tuple[dict[str, Spec], dict[str, GenerationReport]]:
     """Every variant's configs, in registry order, and the reports of the generators the
     variants ran (the code pairs' report is the caller's)."""
@@ -103,7 +112,7 @@ def build_variants(
     reporter = reporter or Silent()
     advance = reporter.stage("Building variants", len(VARIANTS))
     for builder in VARIANTS.values():
-        for spec in builder(Context(pairs, config, chat, scan, reports, reporter)):
+        for spec in builder(Context(pairs, config, chat, scan, reports, reporter, engine)):
             specs[spec.name] = spec
             if isinstance(spec, ConfigSpec):
                 chat[spec.name] = spec

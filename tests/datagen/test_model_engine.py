@@ -258,13 +258,23 @@ def test_the_cache_ignores_a_damaged_row_and_appends(tmp_path: Path) -> None:
 EMGEN = str(Path(sys.executable).parent / "emgen")
 
 
-@pytest.mark.slow  # seven processes
+@pytest.mark.slow  # eleven processes
 @pytest.mark.parametrize(
     ("options", "fragment"),
     [
         (["--backend", "openai"], "--model: the openai backend needs a model name."),
         (["--model", "gpt-4o-mini"], "--model: a model applies only with a model backend"),
-        (["--backend", "vllm", "--model", "m"], "--backend: "),
+        (["--backend", "llamacpp", "--model", "m"], "--backend: "),
+        (
+            ["--backend", "vllm", "--model", "m", "--base-url", "http://127.0.0.1:1/v1"],
+            "--base-url applies only to the openai backend; vllm starts its own server.",
+        ),
+        (["--generators", "code_pairs,documents"], "--generators: generators apply only with"),
+        (
+            ["--backend", "openai", "--model", "m", "--generators", "sonnets"],
+            "unknown model generator 'sonnets'; known: code_pairs",
+        ),
+        (["--backend", "openai", "--model", "m", "--generators", ","], "--generators ',' names no"),
         (["--max-cost", "5"], "--max-cost apply only with a model backend (--backend)."),
         (
             ["--backend", "openai", "--model", "m", "--price", "cheap"],
