@@ -29,7 +29,7 @@ class RenderedCore:
 
 # "a $entity" before a name that starts with a vowel sound must read "an invoice", not "a invoice".
 _ARTICLE = re.compile(r"\b([Aa]n?) (\$(\{)?([A-Za-z_][A-Za-z0-9_]*)(?(3)\}))")
-_SAYS_YOU = ("uni", "use", "usu", "uti", "ura", "ure", "euro", "one", "once")  # "a user"
+_SAYS_YOU = ("uni", "use", "usu", "uti", "ura", "ure", "url", "euro", "one", "once")  # "a user"
 _SILENT_H = ("hour", "honest", "honor", "honour", "heir")  # "an hour"
 
 

@@ -18,7 +18,7 @@ from emgen.datagen.parts import ENTRIES, PARTS, PREAMBLES
 # "a" before a vowel that is not sounded "you"/"wun", or "an" before a consonant that is sounded
 # (lowercase words only: an acronym such as "an HTML page" is read letter by letter).
 SEAM = re.compile(
-    r"\b[Aa] (?!(?:uni|use|usu|uti|ura|ure|euro|one|once|and\b))[aeiou][a-z_]{2,}"
+    r"\b[Aa] (?!(?:uni|use|usu|uti|ura|ure|url|euro|one|once|and\b))[aeiou][a-z_]{2,}"
     r"|\b[Aa]n (?!(?:hour|honest|honor|heir|lxml|html|xml|sql|svg|http|url|mp\d))"
     r"[b-df-hj-np-tv-z][a-z_]{2,}"
 )
