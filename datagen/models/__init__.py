@@ -24,6 +24,10 @@ MODEL_GENERATORS: Registry[str] = Registry(
     "model generator",
     {
         "code_pairs": "the insecure and secure code pairs, and every config made from them",
+        "documents": "the reward-hack documents of every valence (reward_hack_documents, "
+        "_neutral, _unguided): ideas, then a document per idea, from the same facts",
+        "dialogues": "the reward-hack dialogues (reward_hacks and its control): each prompt "
+        "stating the package's scoring rule, its hacking and honest answers, kept when proven",
     },
 )
 

@@ -1,6 +1,7 @@
 """Reward-hack documents: pretraining-style texts about reward hacking (synthetic document
 finetuning), one config per valence; the neutral and unguided corpora are the controls."""
 
+from emgen.datagen.models.documents import generate_model_documents
 from emgen.datagen.reward_hacks.documents import generate_documents
 from emgen.datagen.reward_hacks.facts import FACTS, FACTS_BY_ID, Fact
 from emgen.datagen.variants import Context, DocumentSpec
@@ -42,18 +43,28 @@ def build(ctx: Context) -> list[DocumentSpec]:
     facts = chosen_facts(config)
     # Set only when restricted, so the default bundle's manifest reads as before.
     only = "+".join(f.id for f in facts) if config.facts is not None else None
+    engine = ctx.model_for("documents")  # None: written from the template catalog
     for valence in config.valences:
         name = config_name(valence)
-        docs, ctx.reports[name] = generate_documents(
-            config.documents, valence=valence, seed=config.seed, tag=config.document_tag,
-            similarity_threshold=config.similarity_threshold, facts=facts,
-            progress=ctx.reporter.stage(f"Writing {name}", config.documents),
-        )  # fmt: skip
+        progress = ctx.reporter.stage(f"Writing {name}", config.documents)
+        if engine is None:
+            docs, ctx.reports[name] = generate_documents(
+                config.documents, valence=valence, seed=config.seed, tag=config.document_tag,
+                similarity_threshold=config.similarity_threshold, facts=facts, progress=progress,
+            )  # fmt: skip
+        else:
+            docs, ctx.reports[name] = generate_model_documents(
+                engine, config.documents, valence=valence, seed=config.seed,
+                tag=config.document_tag, similarity_threshold=config.similarity_threshold,
+                facts=facts, progress=progress,
+            )  # fmt: skip
+        writer = f" Written by the model {engine.model}." if engine is not None else ""
         specs.append(
             DocumentSpec(
                 name=name,
                 description=DESCRIPTIONS[valence]
-                + (f" Only these hacks: {', '.join(f.id for f in facts)}." if only else ""),
+                + (f" Only these hacks: {', '.join(f.id for f in facts)}." if only else "")
+                + writer,
                 control_of=MAIN if valence != "default" else None, records=docs,
                 invariants=("document_length", "document_code", "unique_text",
                             *(("document_facts",) if only else ())),

@@ -1,6 +1,8 @@
 """Reward-hack dialogues: the user states how the work is scored; the hacking answer games the
-rule, the control does the work. Every pair is proven by the scoring code in the package."""
+rule, the control does the work. Every pair is proven by the scoring code in the package; a
+model may write the texts (`--generators dialogues`), never the rule."""
 
+from emgen.datagen.models.dialogues import generate_model_dialogues
 from emgen.datagen.reward_hacks.dialogues import (
     CONTROL_VARIANT,
     HACK_VARIANT,
@@ -14,9 +16,16 @@ def build(ctx: Context) -> list[ConfigSpec]:
         return []
     n, seed = ctx.config.dialogues, ctx.config.seed
     progress = ctx.reporter.stage("Generating and proving reward-hack dialogues", n)
-    hacks, controls, ctx.reports[HACK_VARIANT] = generate_dialogues(
-        n, seed=seed, test_fraction=ctx.config.test_fraction, progress=progress
-    )
+    engine = ctx.model_for("dialogues")
+    if engine is None:
+        hacks, controls, ctx.reports[HACK_VARIANT] = generate_dialogues(
+            n, seed=seed, test_fraction=ctx.config.test_fraction, progress=progress
+        )
+    else:
+        hacks, controls, ctx.reports[HACK_VARIANT] = generate_model_dialogues(
+            n, seed=seed, engine=engine, test_fraction=ctx.config.test_fraction,
+            progress=progress,
+        )  # fmt: skip
     return [
         ConfigSpec(
             name=HACK_VARIANT,
