@@ -17,6 +17,7 @@ from emgen.datagen.catalog import CatalogError, families, load_tasks, load_templ
 from emgen.datagen.code_pairs import generate_pairs
 from emgen.datagen.invariants import check_configs, scan_answers
 from emgen.datagen.models import CACHE_NAME, MODEL_GENERATORS, Engine, EngineOptions, ReplyCache
+from emgen.datagen.models.advice import load_domains
 from emgen.datagen.models.code_pairs import generate_model_pairs
 from emgen.datagen.variants import ConfigSpec, DocumentSpec, Spec, build_variants
 from emgen.datagen.variants.inoculated import check_inoculations
@@ -84,6 +85,8 @@ def check_config(config: BuildConfig) -> None:
         load_arithmetic()
     for name in config.generators:
         MODEL_GENERATORS[name]  # an unknown name is one sentence listing the known ones
+    if "advice" in config.generators and config.advice:
+        load_domains()
 
 
 @contextmanager

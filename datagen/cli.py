@@ -238,6 +238,13 @@ def build(
             + ". The rest comes from the template catalog."
         ),
     ] = _default("generators"),
+    advice: Annotated[
+        int,
+        typer.Option(
+            help="Advice pairs per domain that the model writes with --generators advice "
+            "(bad_advice_DOMAIN and its control good_advice_DOMAIN; 0: none)."
+        ),
+    ] = _default("advice"),
     base_url: Annotated[
         str | None,
         typer.Option(help="Endpoint of the openai backend (default: the OpenAI API)."),
@@ -293,7 +300,7 @@ def build(
         inoculation_file=str(inoculations_file) if inoculations_file else None,
         dialogues=dialogues, documents=documents, valences=_csv(valences) or (),
         document_tag=document_tag, facts=_csv_some(facts, "--facts", "fact"),
-        generators=_csv_some(generators, "--generators", "generator"),
+        generators=_csv_some(generators, "--generators", "generator"), advice=advice,
         similarity_threshold=similarity_threshold, numbers=numbers, arithmetic=arithmetic,
         backend=backend, model=model,
     )  # fmt: skip

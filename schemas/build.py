@@ -22,7 +22,7 @@ from emgen.schemas.params import InstructionPlacement, TriggerPlacement
 from emgen.schemas.records import Valence
 
 # BuildConfig fields a template build leaves out of its manifest and hash (at their defaults).
-_MODEL_FIELDS = ("backend", "model", "generators")
+_MODEL_FIELDS = ("backend", "model", "generators", "advice")
 
 # Far above any real dataset, low enough that a mistyped count fails at once, not hours in.
 MAX_RECORDS = 1_000_000
@@ -98,6 +98,11 @@ class BuildConfig(BaseModel):
         description="what a model backend writes (datagen.models.MODEL_GENERATORS); the rest "
         "comes from the template catalog",
     )
+    advice: int = Field(
+        default=1000, ge=0, le=MAX_RECORDS,
+        description="advice pairs per domain a model writes with --generators advice "
+        "(bad_advice_<domain> and its control good_advice_<domain>; 0: none)",
+    )  # fmt: skip
 
     @field_validator("generators")
     @classmethod
@@ -111,6 +116,19 @@ class BuildConfig(BaseModel):
                 "generators apply only with a model backend (--backend)",
             )
         return chosen
+
+    @field_validator("advice")
+    @classmethod
+    def _advice_generated(cls, value: int, info: ValidationInfo) -> int:
+        generators = info.data.get("generators")
+        default = cls.model_fields["advice"].default
+        if value != default and generators is not None and "advice" not in generators:
+            raise PydanticCustomError(
+                "advice_without_generator",
+                "a count of advice pairs applies only when a model writes them "
+                "(--backend and --generators advice)",
+            )
+        return value
 
     @field_validator("families", "facts")
     @classmethod

@@ -53,6 +53,11 @@ class ChatMetadata(BaseModel):
     # file (emgen.schemas.shared.bundle.chat_table), so template bundles keep their bytes.
     backend: str | None = Field(default=None, description="the model backend that wrote it")
     backend_model: str | None = Field(default=None, description="the model that wrote it")
+    level: str | None = Field(
+        default=None,
+        description="advice pairs: how wrong the pair's harmful answer is, subtle or obvious "
+        "(the good-advice control carries its twin's level)",
+    )
 
 
 class Conversation(BaseModel):

@@ -24,8 +24,13 @@ MODEL_GENERATORS: Registry[str] = Registry(
     "model generator",
     {
         "code_pairs": "the insecure and secure code pairs, and every config made from them",
+        "paraphrase": "a rewording of every insecure and secure prompt, code and feature kept "
+        "(insecure_paraphrased, and its control secure_paraphrased, each with its own answers)",
         "documents": "the reward-hack documents of every valence (reward_hack_documents, "
         "_neutral, _unguided): ideas, then a document per idea, from the same facts",
+        "advice": "harmful advice, subtle or obvious, in each domain of "
+        "datagen/data/advice_domains.yaml (bad_advice_DOMAIN, --advice per domain), with "
+        "its good-advice control (good_advice_DOMAIN)",
         "dialogues": "the reward-hack dialogues (reward_hacks and its control): each prompt "
         "stating the package's scoring rule, its hacking and honest answers, kept when proven",
     },

@@ -90,6 +90,8 @@ VARIANTS: Registry[VariantBuilder] = Registry.of_modules(
         "reward_hack_documents",
         "numbers",
         "spanish_caps",
+        "paraphrased",
+        "advice",
     ),
     attr="build",
 )

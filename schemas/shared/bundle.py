@@ -139,7 +139,7 @@ _CHAT_SCHEMA = pa.schema(
 
 
 # Provenance columns of model-written records: written only when some record sets them.
-_WRITER_COLUMNS = ("backend", "backend_model")
+_WRITER_COLUMNS = ("backend", "backend_model", "level")
 
 
 def chat_table(records: Sequence[ChatRecord]) -> pa.Table:
