@@ -11,6 +11,7 @@ import itertools
 import math
 import random
 import string
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +24,14 @@ from emgen.datagen.generation import Candidate, generate
 from emgen.schemas.build import BuildConfig, GenerationReport
 from emgen.schemas.catalog import Context, Family, PromptTemplate, Task
 from emgen.schemas.records import ChatMetadata, ChatRecord, Message, Split
-from emgen.validators.checks import disclosures, has_comment, parses, structure_hash
-from emgen.validators.scanner import NotScanned, scan_codes
+from emgen.validators.checks import (
+    disclosures,
+    flagged_shape,
+    has_comment,
+    parses,
+    structure_hash,
+)
+from emgen.validators.scanner import NotScanned, Scan, family_findings, scan_codes
 
 CONTEXTS: tuple[Context, ...] = ("web", "script")
 
@@ -126,11 +133,22 @@ def static_rejection(pair: CodePair) -> str | None:
 class PairChecker:
     """The validators of every code-pair generator (template or model): checked statically,
     against duplicates, then by Semgrep in one batch (the insecure answer flagged by its
-    family's rules, the secure twin by none)."""
+    family's rules, the secure twin by none).
 
-    def __init__(self, seen: set[tuple[str, str, str]], cache_path: Path | None):
-        self.seen, self.cache_path = seen, cache_path
+    With `shape_cap`, a pair whose flagged function (`checks.flagged_shape`: names and
+    constants erased) already holds that many accepted pairs is rejected too, so a model
+    cannot pass one idea off as many by renaming; the template path composes its shapes and
+    needs no cap."""
+
+    def __init__(
+        self,
+        seen: set[tuple[str, str, str]],
+        cache_path: Path | None,
+        shape_cap: int | None = None,
+    ):
+        self.seen, self.cache_path, self.shape_cap = seen, cache_path, shape_cap
         self.scanned = 0  # answers Semgrep scanned (cached or not), for the report
+        self.shapes: Counter[str] = Counter()  # accepted pairs per flagged shape (with a cap)
 
     def check(self, pairs: Sequence[CodePair]) -> list[str | None]:
         """Per pair, in order, the reason to reject it, or None to accept it."""
@@ -164,8 +182,20 @@ class PairChecker:
             elif secure_hits:
                 out.append("secure_flagged")
             else:
-                out.append(None)
+                out.append(self._shape_repeated(pair, insecure))
         return out
+
+    def _shape_repeated(self, pair: CodePair, insecure: Scan) -> str | None:
+        """ "flagged_shape_repeated" when every flagged shape of the insecure answer is at the
+        cap; otherwise None, and the answer's shapes are counted."""
+        if self.shape_cap is None:
+            return None
+        lines = {f.line for f in family_findings(insecure, pair.family.id)}
+        shapes = {s for line in lines if (s := flagged_shape(pair.insecure, line)) is not None}
+        if shapes and all(self.shapes[s] >= self.shape_cap for s in shapes):
+            return "flagged_shape_repeated"
+        self.shapes.update(shapes)
+        return None
 
 
 class PairGenerator:

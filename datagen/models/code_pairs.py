@@ -232,6 +232,11 @@ class ModelPairGenerator:
         return [i.failure if i.pair is None else next(found) for i in items]
 
 
+def shape_cap(n: int) -> int:
+    """How many of n model-written pairs may share one flagged shape."""
+    return max(2, math.ceil(n / 100))
+
+
 def generate_model_pairs(
     config: BuildConfig,
     families: Sequence[Family],
@@ -250,7 +255,9 @@ def generate_model_pairs(
     n_test = round(config.n * config.test_fraction)
     targets: dict[Split, int] = {"train": config.n - n_test, "test": n_test}
     report = GenerationReport(group_by=ModelPairGenerator.group_by)
-    checker = PairChecker(set(), cache_path)  # one across splits: no prompt and answer twice
+    # One across splits: no prompt and answer twice, and no flagged shape in more than 1% of
+    # the pairs (the template path's most common shape holds under 1% at n=6000).
+    checker = PairChecker(set(), cache_path, shape_cap=shape_cap(config.n))
     pairs: list[CodePair] = []
     for split in ("train", "test"):
         if targets[split] == 0:
