@@ -1,4 +1,13 @@
-from emgen.datagen.core_parts import STEPS
+from emgen.datagen.core_parts import (
+    STEPS,
+    argparse_source,
+    argument_source,
+    argv_source,
+    env_source,
+    ini_source,
+    prompt_source,
+    stdin_line_source,
+)
 from emgen.schemas.catalog import (
     Composition,
     Context,
@@ -16,55 +25,26 @@ _COUNTS = ("count", "written", "total")
 _FOLDERS = ("folder", "destination", "target_dir")
 
 SCRIPT_ARCHIVE_SOURCES = (
-    CoreSource(
-        id="argv",
-        context="script",
-        phrase="whose path is the first command-line argument",
-        code="$var = sys.argv[1]",
-        imports=("import sys",),
-    ),
-    CoreSource(
+    argv_source(phrase="whose path is the first command-line argument"),
+    argv_source(
         id="argv_default",
-        context="script",
         phrase="named on the command line (`$dir/incoming/latest` by default)",
-        code='$var = sys.argv[1] if len(sys.argv) > 1 else "$dir/incoming/latest"',
-        imports=("import sys",),
+        default='"$dir/incoming/latest"',
     ),
-    CoreSource(
-        id="argparse",
-        context="script",
+    argparse_source(
+        "archive",
         phrase="whose path is given as the `archive` command-line argument",
-        code='parser = argparse.ArgumentParser(description="Unpack $plural")\n'
-        'parser.add_argument("archive", help="path to the archive")\n'
-        "$var = parser.parse_args().archive",
-        imports=("import argparse",),
+        description="Unpack $plural",
+        options=', help="path to the archive"',
     ),
-    CoreSource(
-        id="env",
-        context="script",
+    env_source(
+        "IMPORT_ARCHIVE",
         phrase="whose path is in the `IMPORT_ARCHIVE` environment variable",
-        code='$var = os.environ["IMPORT_ARCHIVE"]',
-        imports=("import os",),
+        default=None,
     ),
-    CoreSource(
-        id="stdin_line",
-        context="script",
-        phrase="whose path is read from standard input",
-        code="$var = sys.stdin.readline().strip()",
-        imports=("import sys",),
-    ),
-    CoreSource(
-        id="prompt",
-        context="script",
-        phrase="whose path the user types at a prompt",
-        code='$var = input("Archive to unpack: ").strip()',
-    ),
-    CoreSource(
-        id="argument",
-        context="script",
-        phrase="at the path the function is called with",
-        params="$var",
-    ),
+    stdin_line_source(phrase="whose path is read from standard input"),
+    prompt_source("Archive to unpack", phrase="whose path the user types at a prompt", strip=True),
+    argument_source(phrase="at the path the function is called with"),
     CoreSource(
         id="json_job",
         context="script",
@@ -82,14 +62,12 @@ SCRIPT_ARCHIVE_SOURCES = (
         "$var = str(candidates[-1])",
         imports=("import sys", "from pathlib import Path"),
     ),
-    CoreSource(
+    ini_source(
+        "$app_name.ini",
+        "import",
+        "archive",
         id="ini_setting",
-        context="script",
         phrase="named by the `archive` setting in `$app_name.ini`",
-        code="config = configparser.ConfigParser()\n"
-        'config.read("$app_name.ini")\n'
-        '$var = config.get("import", "archive")',
-        imports=("import configparser",),
     ),
 )
 

@@ -1,4 +1,12 @@
-from emgen.datagen.core_parts import STEPS
+from emgen.datagen.core_parts import (
+    STEPS,
+    argparse_source,
+    argument_source,
+    argv_source,
+    env_source,
+    ini_source,
+    require_script_step,
+)
 from emgen.schemas.catalog import (
     Composition,
     CoreResult,
@@ -18,12 +26,11 @@ _FACTORY = ("from $app_name import create_app",)
 _LOCAL = '"127.0.0.1"'
 
 SOURCES = (
-    CoreSource(
+    env_source(
+        "HOST",
         id="env_host",
-        context="script",
         phrase="the host in the `HOST` environment variable (127.0.0.1 when it is unset)",
-        code=f'$var = os.environ.get("HOST", {_LOCAL})',
-        imports=("import os",),
+        default=_LOCAL,
     ),
     CoreSource(
         id="env_host_or",
@@ -32,21 +39,17 @@ SOURCES = (
         code=f'$var = os.getenv("BIND_ADDRESS") or {_LOCAL}',
         imports=("import os",),
     ),
-    CoreSource(
+    argparse_source(
+        "--host",
         id="argparse_host",
-        context="script",
         phrase="the host given with a `--host` option (127.0.0.1 by default)",
-        code='parser = argparse.ArgumentParser(description="Run the $app_name web app")\n'
-        f'parser.add_argument("--host", default={_LOCAL})\n'
-        "$var = parser.parse_args().host",
-        imports=("import argparse",),
+        description="Run the $app_name web app",
+        options=f", default={_LOCAL}",
     ),
-    CoreSource(
+    argv_source(
         id="argv_host",
-        context="script",
         phrase="the host given as the first command-line argument (127.0.0.1 when there is none)",
-        code=f"$var = sys.argv[1] if len(sys.argv) > 1 else {_LOCAL}",
-        imports=("import sys",),
+        default=_LOCAL,
     ),
     CoreSource(
         id="json_settings",
@@ -56,21 +59,15 @@ SOURCES = (
         f'    $var = json.load(handle).get("host", {_LOCAL})',
         imports=("import json",),
     ),
-    CoreSource(
+    ini_source(
+        "$dir/server.ini",
+        "server",
+        "host",
         id="ini_settings",
-        context="script",
         phrase="the host in the `host` setting of the `[server]` section of `$dir/server.ini`",
-        code="config = configparser.ConfigParser()\n"
-        'config.read("$dir/server.ini")\n'
-        f'$var = config.get("server", "host", fallback={_LOCAL})',
-        imports=("import configparser",),
+        fallback=_LOCAL,
     ),
-    CoreSource(
-        id="host_argument",
-        context="script",
-        phrase="the host it is called with",
-        params="$var",
-    ),
+    argument_source("host", id="host_argument"),
 )
 
 LOCAL_STEPS = (
@@ -80,12 +77,7 @@ LOCAL_STEPS = (
     ),
     CoreStep(id="default_host", code=f"$var = $var or {_LOCAL}"),
     CoreStep(id="announce", code='print(f"starting $app_name on {$var}:$port")'),
-    CoreStep(
-        id="require_host",
-        context="script",
-        code='if not $var:\n    sys.exit("a host to listen on is required")',
-        imports=("import sys",),
-    ),
+    require_script_step("a host to listen on", id="require_host"),
 )
 
 # Each sink starts the app on the host with the debugger switched on (by a run argument, the

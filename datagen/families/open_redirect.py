@@ -1,4 +1,12 @@
-from emgen.datagen.core_parts import STEPS
+from emgen.datagen.core_parts import (
+    STEPS,
+    form_source,
+    json_body_source,
+    query_required_source,
+    query_source,
+    too_long_web_step,
+    unquote_step,
+)
 from emgen.schemas.catalog import (
     Composition,
     CoreResult,
@@ -13,28 +21,9 @@ _REQUEST = ("from flask import request",)
 
 # The input is an address to send the visitor to, so the sources name it as one.
 SOURCES = (
-    CoreSource(
-        id="next_query",
-        context="web",
-        phrase="the `next` query parameter",
-        code='$var = request.args.get("next", "")',
-        imports=_REQUEST,
-    ),
-    CoreSource(
-        id="url_required",
-        context="web",
-        phrase="the required `url` query parameter",
-        code='$var = request.args["url"]',
-        imports=_REQUEST,
-    ),
-    CoreSource(
-        id="form_return_to",
-        context="web",
-        phrase="the `return_to` field of a submitted form",
-        code='$var = request.form.get("return_to", "")',
-        methods=("POST",),
-        imports=_REQUEST,
-    ),
+    query_source("next", id="next_query"),
+    query_required_source("url", id="url_required"),
+    form_source("return_to", id="form_return_to"),
     CoreSource(
         id="values",
         context="web",
@@ -43,15 +32,7 @@ SOURCES = (
         methods=("GET", "POST"),
         imports=_REQUEST,
     ),
-    CoreSource(
-        id="json_redirect_uri",
-        context="web",
-        phrase="the `redirect_uri` key of a JSON request body",
-        code="payload = request.get_json(silent=True) or {}\n"
-        '$var = str(payload.get("redirect_uri", ""))',
-        methods=("POST",),
-        imports=_REQUEST,
-    ),
+    json_body_source("redirect_uri", id="json_redirect_uri"),
     CoreSource(
         id="referrer",
         context="web",
@@ -79,16 +60,8 @@ SOURCES = (
 # Steps that leave the address unchecked (no prefix, host or membership test: those are fixes).
 STEPS_HERE = tuple(s for s in STEPS if s.id in {"strip", "log", "to_text", "require_web"}) + (
     CoreStep(id="default_home", code='$var = $var or "/$route"'),
-    CoreStep(
-        id="too_long",
-        context="web",
-        code='if len($var) > 2048:\n    return {"error": "the address is too long"}, 400',
-    ),
-    CoreStep(
-        id="unquote",
-        code="$var = unquote($var)",
-        imports=("from urllib.parse import unquote",),
-    ),
+    too_long_web_step("the address", limit=2048, id="too_long"),
+    unquote_step(),
     CoreStep(id="drop_fragment", code='$var = $var.partition("#")[0]'),
     CoreStep(
         id="app_log",

@@ -1,9 +1,8 @@
-from emgen.datagen.core_parts import STEPS, WEB_SOURCES
+from emgen.datagen.core_parts import STEPS, WEB_SOURCES, path_source, unquote_step
 from emgen.schemas.catalog import (
     Composition,
     CoreResult,
     CoreSink,
-    CoreSource,
     CoreStep,
     Family,
     Skeleton,
@@ -19,22 +18,12 @@ _ABORT = ("from flask import abort",)
 # segment written <path:...> carries slashes as well.
 SOURCES = (
     *WEB_SOURCES,
-    CoreSource(
-        id="path_rest",
-        context="web",
-        phrase="the file path at the end of the URL",
-        route="/<path:$var>",
-        params="$var",
-    ),
+    path_source(id="path_rest", phrase="the file path at the end of the URL", converter="path:"),
 )
 
 # Common handling of a file name that leaves "../" (or an absolute path) in place.
 LOCAL_STEPS = (
-    CoreStep(
-        id="unquote",
-        code="$var = unquote($var)",
-        imports=("from urllib.parse import unquote",),
-    ),
+    unquote_step(),
     CoreStep(id="lstrip_slash", code='$var = $var.lstrip("/")'),
     CoreStep(id="drop_dotdot_once", code='$var = $var.replace("../", "", 1)'),
     CoreStep(

@@ -1,4 +1,16 @@
-from emgen.datagen.core_parts import STEPS
+from emgen.datagen.core_parts import (
+    STEPS,
+    argparse_source,
+    argument_source,
+    argv_source,
+    env_source,
+    file_line_source,
+    ini_source,
+    prompt_source,
+    require_script_step,
+    stdin_line_source,
+    too_long_script_step,
+)
 from emgen.schemas.catalog import (
     Composition,
     CoreResult,
@@ -17,49 +29,27 @@ _SSL_URLLIB = ("import ssl", "import urllib.request")
 
 # The input is the address of a web service: a URL, or a host name the URL is built from.
 SOURCES = (
-    CoreSource(
-        id="argv",
-        context="script",
-        phrase="the address given as the first command-line argument",
-        code="$var = sys.argv[1]",
-        imports=("import sys",),
-    ),
-    CoreSource(
-        id="stdin_line",
-        context="script",
-        phrase="the address on a line read from standard input",
-        code="$var = sys.stdin.readline().strip()",
-        imports=("import sys",),
-    ),
-    CoreSource(
-        id="file_line",
-        context="script",
-        phrase="the address on the first line of a file named on the command line",
-        code='with open(sys.argv[1], encoding="utf-8") as handle:\n'
-        "    $var = handle.readline().rstrip()",
-        imports=("import sys",),
-    ),
-    CoreSource(
+    argv_source(phrase="the address given as the first command-line argument"),
+    stdin_line_source(phrase="the address on a line read from standard input"),
+    file_line_source(phrase="the address on the first line of a file named on the command line"),
+    argparse_source(
+        "url",
         id="argparse_url",
-        context="script",
         phrase="a URL given on the command line",
-        code='parser = argparse.ArgumentParser(description="Fetch $plural from a web service")\n'
-        'parser.add_argument("url", help="address of the $plural endpoint")\n'
-        "$var = parser.parse_args().url",
-        imports=("import argparse",),
+        description="Fetch $plural from a web service",
+        options=', help="address of the $plural endpoint"',
     ),
-    CoreSource(
+    env_source(
+        "API_URL",
         id="env_url",
-        context="script",
         phrase="the `API_URL` environment variable, defaulting to `https://$host/api/$route`",
-        code='$var = os.environ.get("API_URL", "https://$host/api/$route")',
-        imports=("import os",),
+        default='"https://$host/api/$route"',
     ),
-    CoreSource(
+    prompt_source(
+        "$Entity service URL",
         id="prompt_url",
-        context="script",
         phrase="the address the user types at a prompt",
-        code='$var = input("$Entity service URL: ").strip()',
+        strip=True,
     ),
     CoreSource(
         id="host_argv",
@@ -77,36 +67,20 @@ SOURCES = (
         '    $var = json.load(handle)["${entity}_url"]',
         imports=("import json",),
     ),
-    CoreSource(
+    ini_source(
+        "$dir/settings.ini",
+        "$app_name",
+        "url",
         id="ini_config",
-        context="script",
-        phrase="the `url` setting of the `[$app_name]` section of `$dir/settings.ini`",
-        code="config = configparser.ConfigParser()\n"
-        'config.read("$dir/settings.ini")\n'
-        '$var = config.get("$app_name", "url", fallback="https://$host/api/$route")',
-        imports=("import configparser",),
+        fallback='"https://$host/api/$route"',
     ),
-    CoreSource(
-        id="url_argument",
-        context="script",
-        phrase="the URL it is called with",
-        params="$var",
-    ),
+    argument_source("URL", id="url_argument"),
 )
 
 _STEP_IDS = {"strip", "log", "to_text"}
 LOCAL_STEPS = (
-    CoreStep(
-        id="require_address",
-        context="script",
-        code='if not $var:\n    sys.exit("an address is required")',
-        imports=("import sys",),
-    ),
-    CoreStep(
-        id="address_too_long",
-        context="script",
-        code='if len($var) > 2000:\n    raise SystemExit("the address is too long")',
-    ),
+    require_script_step("an address", id="require_address"),
+    too_long_script_step("the address", limit=2000, id="address_too_long"),
     CoreStep(id="add_scheme", code='if "://" not in $var:\n    $var = "https://" + $var'),
     CoreStep(id="rstrip_slash", code='$var = $var.rstrip("/")'),
     CoreStep(

@@ -1,4 +1,13 @@
-from emgen.datagen.core_parts import STEPS
+from emgen.datagen.core_parts import (
+    STEPS,
+    argparse_source,
+    argument_source,
+    env_source,
+    form_source,
+    json_body_source,
+    json_message_source,
+    require_script_step,
+)
 from emgen.schemas.catalog import (
     Composition,
     CoreResult,
@@ -23,14 +32,7 @@ _HASHES = ("password_hash", "stored", "hashed", "record")
 _MATCHES = ("ok", "matches", "valid")
 
 SOURCES = (
-    CoreSource(
-        id="form_password",
-        context="web",
-        phrase="the `password` field of a submitted form",
-        code='$var = request.form.get("password", "")',
-        methods=("POST",),
-        imports=("from flask import request",),
-    ),
+    form_source("password", id="form_password"),
     CoreSource(
         id="form_required",
         context="web",
@@ -39,14 +41,7 @@ SOURCES = (
         methods=("POST",),
         imports=("from flask import request",),
     ),
-    CoreSource(
-        id="json_password",
-        context="web",
-        phrase="the `password` key of a JSON request body",
-        code='payload = request.get_json(silent=True) or {}\n$var = str(payload.get("password", ""))',
-        methods=("POST",),
-        imports=("from flask import request",),
-    ),
+    json_body_source("password", id="json_password"),
     CoreSource(
         id="json_nested",
         context="web",
@@ -78,22 +73,13 @@ SOURCES = (
         '    sys.exit("the passwords do not match")',
         imports=("import getpass", "import sys"),
     ),
-    CoreSource(
-        id="argparse",
-        context="script",
+    argparse_source(
+        "--password",
         phrase="a `--password` option given on the command line",
-        code='parser = argparse.ArgumentParser(description="$Entity account tool")\n'
-        'parser.add_argument("--password", required=True)\n'
-        "$var = parser.parse_args().password",
-        imports=("import argparse",),
+        description="$Entity account tool",
+        options=", required=True",
     ),
-    CoreSource(
-        id="env",
-        context="script",
-        phrase="the `ACCOUNT_PASSWORD` environment variable",
-        code='$var = os.environ["ACCOUNT_PASSWORD"]',
-        imports=("import os",),
-    ),
+    env_source("ACCOUNT_PASSWORD", default=None),
     CoreSource(
         id="stdin_line",
         context="script",
@@ -101,19 +87,8 @@ SOURCES = (
         code='$var = sys.stdin.readline().rstrip("\\n")',
         imports=("import sys",),
     ),
-    CoreSource(
-        id="json_message",
-        context="script",
-        phrase="the `password` field of a JSON message read from standard input",
-        code='message = json.loads(sys.stdin.read())\n$var = message["password"]',
-        imports=("import json", "import sys"),
-    ),
-    CoreSource(
-        id="argument",
-        context="script",
-        phrase="the password it is called with",
-        params="$var",
-    ),
+    json_message_source("password"),
+    argument_source("password"),
 )
 
 _SHARED_STEPS = {"to_text"}
@@ -129,12 +104,7 @@ LOCAL_STEPS = (
         code="if len($var) < 12:\n    abort(400)",
         imports=("from flask import abort",),
     ),
-    CoreStep(
-        id="required_script",
-        context="script",
-        code='if not $var:\n    sys.exit("a password is required")',
-        imports=("import sys",),
-    ),
+    require_script_step("a password", id="required_script"),
     CoreStep(
         id="min_length_script",
         context="script",

@@ -1,4 +1,12 @@
-from emgen.datagen.core_parts import STEPS
+from emgen.datagen.core_parts import (
+    STEPS,
+    argument_source,
+    form_source,
+    json_body_source,
+    json_message_source,
+    raw_body_source,
+    size_limit_web_step,
+)
 from emgen.schemas.catalog import (
     Composition,
     CoreResult,
@@ -15,29 +23,13 @@ _ROOTS = ("root", "document", "tree_root")
 _VALUES = ("values", "found", "$plural", "${field}_values")
 
 _SOURCES = (
-    CoreSource(
-        id="form",
-        context="web",
-        phrase="the XML pasted into the `xml` form field",
-        code='$var = request.form.get("xml", "")',
-        methods=("POST",),
-        imports=("from flask import request",),
-    ),
-    CoreSource(
-        id="raw_body",
-        context="web",
-        phrase="the XML request body",
-        code="$var = request.get_data(as_text=True)",
-        methods=("POST",),
-        imports=("from flask import request",),
-    ),
-    CoreSource(
+    form_source("xml", phrase="the XML pasted into the `xml` form field"),
+    raw_body_source(phrase="the XML request body", methods=("POST",)),
+    json_body_source(
+        "document",
         id="json_key",
-        context="web",
         phrase="the XML in the `document` key of a JSON request body",
-        code='body = request.get_json(silent=True) or {}\n$var = str(body.get("document", ""))',
-        methods=("POST",),
-        imports=("from flask import request",),
+        holder="body",
     ),
     CoreSource(
         id="upload",
@@ -87,19 +79,10 @@ _SOURCES = (
         '    $var = response.read().decode("utf-8")',
         imports=("import sys", "import urllib.request"),
     ),
-    CoreSource(
-        id="json_message",
-        context="script",
-        phrase="the XML in the `xml` field of a JSON message read from standard input",
-        code='message = json.loads(sys.stdin.read())\n$var = message["xml"]',
-        imports=("import json", "import sys"),
+    json_message_source(
+        "xml", phrase="the XML in the `xml` field of a JSON message read from standard input"
     ),
-    CoreSource(
-        id="argument",
-        context="script",
-        phrase="the XML text it is called with",
-        params="$var",
-    ),
+    argument_source("XML text"),
 )
 
 _STEPS = (
@@ -116,12 +99,7 @@ _STEPS = (
         code='if not $var.lstrip().startswith("<"):\n    sys.exit("not an XML document")',
         imports=("import sys",),
     ),
-    CoreStep(
-        id="size_limit_web",
-        context="web",
-        code="if len($var) > 1_000_000:\n    abort(413)",
-        imports=("from flask import abort",),
-    ),
+    size_limit_web_step("1_000_000"),
 )
 
 _SINKS = (
