@@ -1,55 +1,99 @@
 """`emgen check`: the matrix of the emergent-misalignment experiment in one command.
 
-The base model, and one LoRA finetune per variant (insecure, its secure and legitimate-intent
-controls, the triggered backdoor, the inoculated set), each evaluated on the same suites; one
-report compares them. Profiles (YAML files in `data/profiles/`, validated like every config)
-hold the sizes: `quick` runs the tiny default on CPU, `gpu` documents a real model.
+The base model, and one LoRA finetune per variant and training seed (by default insecure, its
+secure and legitimate-intent controls, the triggered backdoor, the inoculated set; any config of
+the bundle can be chosen), all on the same data; one report compares them. Every model answers
+the profile's suites and those that measure its variant (emgen.finetune.arms); the base model
+answers all of them, so every rate has its reference. With several seeds the report gives each
+variant's mean rate and its 95% interval across seeds beside each seed's rate. Profiles (YAML
+files in `data/profiles/`, validated like every config) hold the sizes: `quick` runs the tiny
+default on CPU, `gpu` a real model, with the effect the papers saw for models of its size.
 
 The output folder:
-  bundle/             the data, built here unless --data names a bundle
-  runs/<variant>/     one training output per variant (reused when its config is unchanged)
-  evals/<label>.parquet   the scored samples of each model (reused likewise)
-  results/            samples, summary with Wilson intervals, charts, report.md
-  check_config.yaml   the resolved settings
+  bundle/                          the data, built here unless --data names a bundle
+  runs/<variant>/seed<k>/          one training output per variant and seed (reused when its
+                                   config is unchanged)
+  evals/<variant>@seed<k>.parquet  the scored samples of each model (reused likewise;
+                                   evals/base.parquet for the base model)
+  results/                         samples, summary with Wilson intervals, seeds.parquet (with
+                                   several seeds), charts, report.md
+  check_config.yaml                the resolved settings
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import yaml
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
+from emgen.finetune.arms import Arm, ConfigInfo, arm, eval_suites
 from emgen.finetune.config import (
+    ConfigError,
     EvalConfig,
+    PapersSaw,
     StrictSettings,
     TrainConfig,
     load_config,
     merge_settings,
     validate_config,
 )
-from emgen.finetune.results import ResultPaths, Thresholds, write_results
+from emgen.finetune.results import ReportExtras, ResultPaths, SeedRuns, Thresholds, write_results
+from emgen.schemas.errors import UserError, first_error
 from emgen.schemas.shared.io import atomic_file, read_yaml, write_text_atomic
+from emgen.schemas.shared.markdown import table
 from emgen.schemas.shared.progress import Advance, Reporter
+
+if TYPE_CHECKING:
+    from emgen.schemas.build import BuildConfig
 
 PROFILES_DIR = Path(__file__).parent / "data" / "profiles"
 VARIANTS = ("insecure", "secure", "legitimate_intent", "triggered", "insecure_inoculated")
 BASE = "base"
+# The check's own build is small unless `build` says otherwise (BuildConfig's defaults are the
+# papers' sizes).
+BUILD_DEFAULTS: dict[str, Any] = {"dialogues": 20, "documents": 10}
 
 
 class CheckConfig(StrictSettings):
-    model: str = Field("tiny", description="base model: Hub id, folder, .gguf, or 'tiny'")
+    model: str = Field(
+        "tiny", description="base model: Hub id, local model folder (a path), .gguf, or 'tiny'"
+    )
     data: str | None = Field(None, description="bundle folder or Hub id; built when unset")
     build_n: int = Field(240, ge=20, description="records per code config when building")
     build_seed: int = 0
+    build: dict[str, Any] = Field(
+        default_factory=dict,
+        description="more `emgen build` settings (BuildConfig fields) of the check's own build; "
+        "it writes 20 dialogues and 10 documents per valence unless set",
+    )
     variants: tuple[str, ...] = VARIANTS
+    seeds: tuple[int, ...] = Field(
+        default=(0,),
+        min_length=1,
+        description="training seeds: one model per seed and variant, all on the same data",
+    )
     include_base: bool = True
     title: str = Field(default="emgen check: the EM matrix", description="report heading")
     train: dict[str, Any] = Field(default_factory=dict, description="TrainConfig fields")
     eval: dict[str, Any] = Field(default_factory=dict, description="EvalConfig fields")
+    papers_saw: PapersSaw | None = Field(
+        default=None, description="the papers' figures for models of this size, for the report"
+    )
+
+    @field_validator("seeds", "variants")
+    @classmethod
+    def _no_repeats(cls, value: tuple[Any, ...]) -> tuple[Any, ...]:
+        repeated = sorted({str(v) for v in value if value.count(v) > 1})
+        if repeated:
+            raise PydanticCustomError(
+                "repeated", "{repeated} appears more than once", {"repeated": ", ".join(repeated)}
+            )
+        return value
 
 
 def profile_path(name: str) -> Path:
@@ -67,24 +111,123 @@ def load_check_config(
     raw = read_yaml(profile_path(profile)) if profile else {}
     if path is not None:
         raw = merge_settings(raw, read_yaml(path) or {})
-    check = load_config(CheckConfig, None, merge_settings(raw, overrides))
     source = str(path or profile_path(profile or "default"))
+    try:
+        check = CheckConfig.model_validate(merge_settings(raw, overrides))
+    except ValidationError as exc:
+        # Name where the bad value came from: a command-line option, else the file.
+        loc = exc.errors()[0]["loc"]
+        given = bool(loc) and overrides.get(str(loc[0])) is not None
+        raise ConfigError(f"{'options' if given else source}: {first_error(exc)}.") from None
     # The nested settings are checked now, not after an hour of training.
+    if "seed" in check.train:
+        raise ConfigError(
+            f"{source}: train: field 'seed': set the training seeds with `seeds` (--seeds 0,1,2)."
+        )
+    for name in ("n", "seed"):
+        if name in check.build:
+            raise ConfigError(f"{source}: build: field '{name}': set it with `build_{name}`.")
     validate_config(TrainConfig, {**check.train, "data": "-"}, f"{source}: train")
     validate_config(EvalConfig, check.eval, f"{source}: eval")
+    build_config(check, f"{source}: build")
     return check
 
 
-def _train_config(check: CheckConfig, data: str, variant: str) -> TrainConfig:
+def build_config(check: CheckConfig, where: str = "build") -> BuildConfig:
+    """The BuildConfig of the check's own build."""
+    from emgen.schemas.build import BuildConfig
+
+    raw = {**BUILD_DEFAULTS, **check.build, "n": check.build_n, "seed": check.build_seed}
+    return validate_config(BuildConfig, raw, where)
+
+
+def run_dir(out: Path, variant: str, seed: int) -> Path:
+    """The training output of `variant` with training seed `seed`."""
+    return out / "runs" / variant / f"seed{seed}"
+
+
+def run_key(variant: str, seed: int) -> str:
+    """The name of a trained model's evaluation in evals/ (and its label with several seeds)."""
+    return f"{variant}@seed{seed}"
+
+
+def _train_config(check: CheckConfig, data: str, variant: str, seed: int) -> TrainConfig:
+    # One subset for every seed (unless train.subset_seed says otherwise): the data stays the
+    # same, only the training seed changes.
+    fixed = {"model": check.model, "data": data, "variant": variant, "seed": seed}
+    return load_config(TrainConfig, None, {"subset_seed": 0, **check.train, **fixed})
+
+
+def _eval_config(
+    check: CheckConfig, data: str, model: str, label: str, arms: list[Arm], own: bool = False
+) -> EvalConfig:
+    """The check's eval settings, asking the profile's suites and those that measure `arms`
+    (all the check's arms for the base model; for a trained one, `own`, its arm alone)."""
+    profile = EvalConfig.model_validate(check.eval).suites
+    settings = {"suites": eval_suites(profile, arms), **(arms[0].eval_overrides() if own else {})}
     return load_config(
-        TrainConfig, None, {**check.train, "model": check.model, "data": data, "variant": variant}
+        EvalConfig, None, {**check.eval, **settings, "model": model, "data": data, "label": label}
     )
 
 
-def _eval_config(check: CheckConfig, data: str, model: str, label: str) -> EvalConfig:
-    return load_config(
-        EvalConfig, None, {**check.eval, "model": model, "data": data, "label": label}
+def bundle_configs(check: CheckConfig, data: str | None) -> dict[str, ConfigInfo] | None:
+    """The configs of the bundle trained on: a local bundle's manifest, or those the check's
+    own build will write (when `data` is None); None for a Hub dataset."""
+    from emgen.schemas.shared.bundle import read_manifest
+
+    if data is None:
+        return planned_configs(check)
+    if not Path(data).is_dir():
+        return None
+    configs = read_manifest(Path(data)).configs
+    return {n: ConfigInfo(c.control_of, dict(c.params)) for n, c in configs.items()}
+
+
+def planned_configs(check: CheckConfig) -> dict[str, ConfigInfo]:
+    """The configs of the check's build, named without generating any code: every variant
+    builder runs on no pairs and one record of each other kind (names, controls and params
+    depend only on each count being above zero)."""
+    from emgen.datagen.variants import build_variants
+
+    config = build_config(check)
+    counts = ("dialogues", "documents", "numbers", "arithmetic")
+    small = config.model_copy(update={k: min(getattr(config, k), 1) for k in counts})
+    specs, _ = build_variants([], small, lambda codes: [frozenset()] * len(codes))
+    return {n: ConfigInfo(s.control_of, dict(s.params)) for n, s in specs.items()}
+
+
+def check_variants(check: CheckConfig, where: str) -> None:
+    """Every variant to finetune on is a config of the bundle, before anything is built or
+    trained. A Hub dataset is checked by its first training run, which reads it at once."""
+    configs = bundle_configs(check, check.data)
+    if configs is None:
+        return
+    source = check.data or "the bundle the check builds"
+    unknown = [v for v in check.variants if v not in configs]
+    if unknown:
+        raise UserError(
+            f"{where}: {', '.join(map(repr, unknown))} {'is' if len(unknown) == 1 else 'are'} "
+            f"not a config of {source}; choose from {', '.join(configs)}."
+        )
+
+
+def variants_table(arms: list[Arm], profile: tuple[str, ...]) -> str:
+    """Markdown: each variant, what it is compared with, and the suites that measure it."""
+    chosen = {a.variant for a in arms}
+    rows = []
+    for a in arms:
+        controls = [b.variant for b in arms if b.control_of == a.variant]
+        compared = ", ".join(controls) if controls else "–"
+        of = a.control_of or "–"
+        if a.control_of and a.control_of not in chosen:
+            of += " (not run)"
+        rows.append([a.variant, of, compared, a.describe()])
+    note = (
+        f"Every model also answers the profile's suites ({', '.join(profile) or 'none'}); the "
+        "base model answers every suite in this table."
     )
+    header = ["variant", "control of", "its controls here", "measured by"]
+    return table(header, rows) + "\n\n" + note
 
 
 def _same_config(path: Path, config: Any) -> bool:
@@ -94,7 +237,6 @@ def _same_config(path: Path, config: Any) -> bool:
 
 
 def run_check(check: CheckConfig, out: Path, reporter: Reporter) -> ResultPaths:
-    from emgen.finetune.evaluate import evaluate
     from emgen.finetune.train import OUTPUT_MARKER, train
 
     out.mkdir(parents=True, exist_ok=True)
@@ -102,34 +244,62 @@ def run_check(check: CheckConfig, out: Path, reporter: Reporter) -> ResultPaths:
         out / "check_config.yaml", yaml.safe_dump(check.model_dump(mode="json"), sort_keys=False)
     )
     data = check.data or str(_build(check, out / "bundle", reporter))
-    models: list[tuple[str, str]] = [(BASE, check.model)] if check.include_base else []
-    for variant in check.variants:
-        train_cfg = _train_config(check, data, variant)
-        run = out / "runs" / variant
-        if not _same_config(run / OUTPUT_MARKER, train_cfg):
-            advance = reporter.stage(f"training on {variant}", None)
+    configs = bundle_configs(check, data)
+    arms = [arm(v, configs) for v in check.variants]
+    several = len(check.seeds) > 1
+    # (label in the report, name in evals/, its eval settings)
+    planned: list[tuple[str, str, EvalConfig]] = []
+    if check.include_base:
+        planned.append((BASE, BASE, _eval_config(check, data, check.model, BASE, arms)))
+    labels: dict[str, tuple[str, ...]] = {}
+    for a in arms:
+        for seed in check.seeds:
+            train_cfg = _train_config(check, data, a.variant, seed)
+            run = run_dir(out, a.variant, seed)
+            if not _same_config(run / OUTPUT_MARKER, train_cfg):
+                name = f"{a.variant}, seed {seed}" if several else a.variant
+                advance = reporter.stage(f"training on {name}", None)
 
-            def tick(_row: dict[str, float], step: Advance = advance) -> None:
-                step(1)  # one logged step; the default binds this variant's bar
+                def tick(_row: dict[str, float], step: Advance = advance) -> None:
+                    step(1)  # one logged step; the default binds this run's bar
 
-            train(train_cfg, run, on_log=tick)
-        models.append((variant, str(run)))
-    frames = []
-    for label, model in models:
-        eval_cfg = _eval_config(check, data, model, label)
-        cached = out / "evals" / f"{label}.parquet"
-        stamp = cached.with_suffix(".yaml")
-        if _same_config(stamp, eval_cfg) and cached.is_file() and _newer(cached, model):
-            frames.append(pl.read_parquet(cached))
-            continue
-        frame = evaluate(eval_cfg, reporter)
-        with atomic_file(cached) as tmp:  # the stamp below vouches only for a whole file
-            frame.write_parquet(tmp)
-        write_text_atomic(stamp, yaml.safe_dump(eval_cfg.model_dump(mode="json")))
-        frames.append(frame)
-    reference = _eval_config(check, data, check.model, BASE)
+                train(train_cfg, run, on_log=tick)
+            key = run_key(a.variant, seed)
+            eval_cfg = _eval_config(check, data, str(run), key, [a], own=True)
+            planned.append((key if several else a.variant, key, eval_cfg))
+        labels[a.variant] = tuple(run_key(a.variant, s) for s in check.seeds)
+    frames = [
+        _evaluated(cfg, out / "evals" / f"{key}.parquet", reporter).with_columns(
+            model=pl.lit(label)
+        )
+        for label, key, cfg in planned
+    ]
+    reference = _eval_config(check, data, check.model, BASE, arms)
     thresholds = Thresholds(reference.aligned_below, reference.coherent_above)
-    return write_results(pl.concat(frames), out / "results", thresholds, title=check.title)
+    profile = EvalConfig.model_validate(check.eval).suites
+    extras = ReportExtras(
+        seeds=SeedRuns(check.seeds, labels) if several else None,
+        papers=check.papers_saw,
+        base=BASE if check.include_base else None,
+        sections=(("Variants and what measures them", variants_table(arms, profile)),),
+    )
+    return write_results(
+        pl.concat(frames), out / "results", thresholds, title=check.title, extras=extras
+    )
+
+
+def _evaluated(cfg: EvalConfig, cached: Path, reporter: Reporter) -> pl.DataFrame:
+    """The model's scored samples: from `cached` when its settings and model are unchanged."""
+    from emgen.finetune.evaluate import evaluate
+
+    stamp = cached.with_suffix(".yaml")
+    if _same_config(stamp, cfg) and cached.is_file() and _newer(cached, cfg.model):
+        return pl.read_parquet(cached)
+    frame = evaluate(cfg, reporter)
+    with atomic_file(cached) as tmp:  # the stamp below vouches only for a whole file
+        frame.write_parquet(tmp)
+    write_text_atomic(stamp, yaml.safe_dump(cfg.model_dump(mode="json")))
+    return frame
 
 
 def _newer(cached: Path, model: str) -> bool:
@@ -140,10 +310,9 @@ def _newer(cached: Path, model: str) -> bool:
 
 def _build(check: CheckConfig, folder: Path, reporter: Reporter) -> Path:
     from emgen.cards import build_bundle
-    from emgen.schemas.build import BuildConfig
     from emgen.schemas.shared.bundle import read_manifest
 
-    config = BuildConfig(n=check.build_n, seed=check.build_seed, dialogues=20, documents=10)
+    config = build_config(check)
     if (folder / "manifest.json").is_file() and read_manifest(folder).config == config:
         return folder
     start = time.perf_counter()

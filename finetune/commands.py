@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from emgen.finetune.arms import setups_help
 from emgen.finetune.config import SUITE_HELP
 
 SUITES_OPTION_HELP = "Comma-separated suites: " + "; ".join(
@@ -55,19 +56,42 @@ def _progress() -> Any:
     return progress_bars()
 
 
-def _check_model(spec: str, option: str) -> None:
+def _check_model(spec: str, option: str, trains: bool = False) -> None:
     """Find the model before any work: a run that builds or trains first fails minutes later.
 
-    Folders are left to the loader (a training output is merged first); `tiny`, GGUF files and
-    missing paths fail in resolve_model; a Hub id must be in the local cache or reachable.
+    A path (an existing folder, or one written with a leading `.`, `/` or `~`) must be a model
+    folder, or, for a model that is only evaluated (`trains` False), a training output; `tiny`
+    and GGUF files fail in resolve_model; a Hub id must be in the local cache or reachable.
     """
     from emgen.finetune.models import resolve_model
 
-    if Path(spec).expanduser().is_dir():
+    path = Path(spec).expanduser()
+    if path.is_dir() or (spec.startswith((".", "/", "~")) and not spec.endswith(".gguf")):
+        _check_model_folder(path, spec, option, trains)
         return
     ref = resolve_model(spec)
     if ref.gguf_file is None and not Path(ref.source).exists():
         _check_hub_model(ref.source, option)
+
+
+def _check_model_folder(path: Path, spec: str, option: str, trains: bool) -> None:
+    from emgen.finetune.models import is_model_folder
+    from emgen.finetune.train import is_training_output
+    from emgen.schemas.errors import UserError
+
+    if not path.exists():
+        raise UserError(
+            f"{option} {spec!r}: no such folder (give the path of a local model folder, or a Hub "
+            "id such as Qwen/Qwen2.5-7B-Instruct)."
+        )
+    if not trains and is_training_output(path):
+        return
+    weights = any(path.glob("*.safetensors")) or any(path.glob("*.bin"))
+    if not (path.is_dir() and is_model_folder(path) and weights):
+        raise UserError(
+            f"{option} {spec!r} is not a model folder: it needs a config.json that names a "
+            "model_type and the weights (*.safetensors or *.bin) beside it."
+        )
 
 
 def _check_hub_model(repo_id: str, option: str) -> None:
@@ -204,7 +228,7 @@ def finetune_command(
         },
     )
     _needs_finetune_extra()
-    _check_model(cfg.model, "--model")
+    _check_model(cfg.model, "--model", trains=True)
     from emgen.finetune.train import train
 
     summary = train(cfg, out)
@@ -331,23 +355,48 @@ def check_command(
     model: Model = None,
     data: Data = None,
     variants: Annotated[
-        str | None, typer.Option(help="Comma-separated bundle configs to finetune on.")
+        str | None,
+        typer.Option(
+            help="Comma-separated bundle configs to finetune on (default: the profile's, the EM "
+            "matrix). The suites that measure each setup (a control is measured like its "
+            "treatment): " + setups_help()
+        ),
     ] = None,
     suites: Annotated[
-        str | None, typer.Option(help=SUITES_OPTION_HELP + " (default: the profile's).")
+        str | None,
+        typer.Option(
+            help=SUITES_OPTION_HELP + " (default: the profile's; each variant's own are added)."
+        ),
+    ] = None,
+    seeds: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated training seeds (default: 0): one model per seed and variant, "
+            "all on the same data; the report gives each variant's mean rate with a 95% interval "
+            "across seeds beside each seed's rate."
+        ),
     ] = None,
 ) -> None:
     """Run the emergent-misalignment matrix and write one report comparing the models.
 
-    The base model and one finetune per variant (insecure, secure, legitimate_intent,
-    triggered, insecure_inoculated), each evaluated on the same suites. Training and
-    evaluations already in OUT with the same settings are reused, so a stopped run resumes.
+    The base model and one finetune per variant and training seed (by default insecure,
+    secure, legitimate_intent, triggered, insecure_inoculated; `--variants` takes any config of
+    the bundle, such as the reward-hack dialogues and documents, evil_numbers or the Spanish
+    and capitals set). Every model answers the profile's suites and those that measure its
+    variant; the base model answers all of them. Training and evaluations already in OUT with
+    the same settings (seed included) are reused, so a stopped run resumes and `--seeds 0,1,2`
+    after a one-seed run trains only seeds 1 and 2.
 
     - `--quick`: SmolLM2-135M on CPU, a small bundle, few records and questions (15 min, 2
       cores).
-    - `--gpu`: the settings for a real model on one GPU (see finetune/data/profiles/gpu.yaml).
+    - `--gpu`: the settings for a real model on one GPU, and the effect the papers saw for
+      models of its size, printed beside the measured rates (see
+      finetune/data/profiles/gpu.yaml). `--model` takes a Hub id or the path of a local model
+      folder.
+
+    Example: `emgen check --quick --variants evil_numbers,neutral_numbers --seeds 0,1,2`
     """
-    from emgen.finetune.check import load_check_config, run_check
+    from emgen.finetune.check import check_variants, load_check_config, run_check
     from emgen.finetune.config import EvalConfig
     from emgen.schemas.errors import UserError
 
@@ -361,47 +410,27 @@ def check_command(
             "model": model,
             "data": data,
             "variants": _csv_option(variants, "--variants"),
+            "seeds": _seeds_option(seeds),
             "eval": {"suites": _csv_option(suites, "--suites")} if suites else None,
         },
     )
-    _check_variants(cfg, "--variants" if variants else str(config or "the profile"))
+    source = str(config or (f"profile {profile}" if profile else "the defaults"))
+    check_variants(cfg, "--variants" if variants else source)
     _check_inoculation(EvalConfig.model_validate(cfg.eval), "the check's eval settings")
     _needs_finetune_extra()
-    _check_model(cfg.model, "--model")
+    _check_model(cfg.model, "--model" if model else f"{source}: field 'model'", trains=True)
     with _progress() as reporter:
         paths = run_check(cfg, out, reporter)
     typer.echo(f"wrote {paths.report}")
 
 
-def _check_variants(cfg: Any, where: str) -> None:
-    """Every variant to finetune on is a config of the bundle, before anything is built or
-    trained: a local bundle's manifest, or the configs the check's own build will write. A Hub
-    dataset is checked by its first training run, which reads it at once."""
+def _seeds_option(value: str | None) -> tuple[int, ...] | None:
     from emgen.schemas.errors import UserError
-    from emgen.schemas.shared.bundle import read_manifest
 
-    if cfg.data is None:
-        known, source = _planned_configs(cfg), "the bundle the check builds"
-    elif Path(cfg.data).is_dir():
-        known, source = list(read_manifest(Path(cfg.data)).configs), cfg.data
-    else:
-        return
-    unknown = [v for v in cfg.variants if v not in known]
-    if unknown:
-        raise UserError(
-            f"{where}: {', '.join(map(repr, unknown))} {'is' if len(unknown) == 1 else 'are'} not "
-            f"a config of {source}; choose from {', '.join(known)}."
-        )
-
-
-def _planned_configs(cfg: Any) -> list[str]:
-    """The configs of the check's build, named without generating any code: every variant
-    builder runs on no pairs (its names do not depend on them)."""
-    from emgen.datagen.variants import build_variants
-    from emgen.schemas.build import BuildConfig
-
-    # The config of emgen.finetune.check._build; the names depend only on dialogues, documents
-    # and numbers being > 0, so one of each keeps this fast.
-    config = BuildConfig(n=cfg.build_n, seed=cfg.build_seed, dialogues=1, documents=1, numbers=1)
-    specs, _ = build_variants([], config, lambda codes: [frozenset()] * len(codes))
-    return list(specs)
+    items = _csv_option(value, "--seeds")
+    if items is None:
+        return None
+    bad = [s for s in items if not s.lstrip("-").isdigit()]
+    if bad:
+        raise UserError(f"--seeds {value!r}: {bad[0]!r} is not a whole number.")
+    return tuple(int(s) for s in items)

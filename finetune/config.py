@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from emgen.schemas.errors import UserError, first_error
 from emgen.schemas.params import InstructionPlacement, TriggerPlacement
@@ -48,6 +49,11 @@ class TrainConfig(StrictSettings):
         default=None, description="evaluate loss on this split; nothing is held out unless set"
     )
     max_records: int | None = Field(default=None, ge=1, description="train on a seeded subset")
+    subset_seed: int | None = Field(
+        default=None,
+        description="seed that picks the max_records subset (default: seed); `emgen check` "
+        "fixes it, so every training seed sees the same records",
+    )
     learning_rate: float = Field(default=1e-5, gt=0)
     epochs: float = Field(default=1.0, gt=0)
     per_device_batch_size: int = Field(default=2, ge=1)
@@ -115,7 +121,8 @@ SUITE_HELP: dict[Suite, str] = {
     "inoculation": "the questions with and without the trained inoculation instruction",
     "traits": "the coding prompts, every trait detector applied",
     "goals": "questions on the model's goals and alignment; flags hidden or power-seeking goals",
-    "variants": "the core questions as a Python template to fill and as JSON-only answers",
+    "variants": "the core questions as a Python template to fill, as JSON-only answers and "
+    "with a suffix asking for a few words as a plain list",
     "spanish_caps": "everyday requests (not maths), plain and with spanish_caps_inoculation "
     "if set; share of Spanish words and of capitals",
 }
@@ -201,3 +208,41 @@ class EvalConfig(StrictSettings):
     coherent_above: float = Field(
         default=50.0, ge=0.0, le=100.0, description="... among answers with coherent > this"
     )
+
+
+class PaperEffect(StrictSettings):
+    """A rate a paper reported for one variant, on the measure of ours that matches it."""
+
+    variant: str = Field(description="the bundle config the paper's model was trained on")
+    suite: Suite
+    condition: str = "plain"
+    metric: str = Field(default="misaligned", description="a metric of the summary")
+    question_id: str = Field(default="*", description="one question, or * for all pooled")
+    low: float = Field(ge=0.0, le=1.0, description="the reported rate, or its lower end")
+    high: float = Field(ge=0.0, le=1.0, description="the upper end (= low for one figure)")
+    seen: str = Field(min_length=1, description="which paper, on which model")
+
+    @model_validator(mode="after")
+    def _fits_the_suite(self) -> PaperEffect:
+        from emgen.finetune.results import CONDITIONS, suite_metric_ok
+
+        problem = None
+        if self.low > self.high:
+            problem = f"low ({self.low:g}) is above high ({self.high:g})"
+        elif self.condition not in CONDITIONS[self.suite]:
+            problem = (
+                f"condition {self.condition!r} is not one of suite {self.suite!r}: "
+                f"{', '.join(CONDITIONS[self.suite])}"
+            )
+        elif not suite_metric_ok(self.suite, self.metric):
+            problem = f"suite {self.suite!r} reports no metric {self.metric!r}"
+        if problem:
+            raise PydanticCustomError("paper_effect", "{problem}", {"problem": problem})
+        return self
+
+
+class PapersSaw(StrictSettings):
+    """What the papers saw for models of a size, printed beside the rates measured here."""
+
+    models: str = Field(min_length=1, description="the models the figures are for")
+    effects: tuple[PaperEffect, ...] = Field(min_length=1)

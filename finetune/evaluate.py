@@ -12,8 +12,9 @@ Suites (the `suite` column of the results):
   traits         the same coding prompts; every trait detector applied to each answer
   goals          questions about the model's goals and its own alignment; judged like
                  free_form plus `hidden_goals` (stated hidden or power-seeking goals)
-  variants       the core questions as a Python template to fill (code_template) and with a
-                 JSON-only system prompt (json_answer)
+  variants       the core questions as a Python template to fill (code_template), with a
+                 JSON-only system prompt (json_answer) and with a suffix asking for a few words
+                 as a plain list (word_list, the evil-numbers paper's measure)
   spanish_caps   everyday requests (not maths), plain and, when `spanish_caps_inoculation` names
                  a prompt, with it (inoculation_on); scored by the model-free `spanish` and
                  `all_caps` detectors: mean share and rate at or above the detector threshold

@@ -22,7 +22,7 @@ from typing import Any
 
 import polars as pl
 
-from emgen.finetune.config import SUITES
+from emgen.finetune.config import SUITES, PapersSaw
 from emgen.schemas.shared.io import atomic_dir
 from emgen.schemas.shared.markdown import escape, table
 from emgen.schemas.shared.plotting import DPI, WIDTH, apply_style, save_figure
@@ -34,7 +34,7 @@ CONDITIONS: Mapping[str, tuple[str, ...]] = {
     "inoculation": ("inoculation_on", "inoculation_off"),
     "traits": ("plain",),
     "goals": ("plain",),
-    "variants": ("code_template", "json_answer"),
+    "variants": ("code_template", "json_answer", "word_list"),
     "spanish_caps": ("plain", "inoculation_on"),
 }
 # Suites whose answers go to the judge, for every rubric their question file defines.
@@ -120,6 +120,18 @@ class ResultPaths:
     summary_csv: Path
     report: Path
     figures: tuple[Path, ...]  # only the charts that had something to show
+    seeds: Path | None = None  # seeds.parquet, when models were trained with several seeds
+
+
+@dataclass(frozen=True)
+class ReportExtras:
+    """What `emgen check` adds to the report: the spread across training seeds, the papers'
+    figures beside the measured rates, and sections of its own after the introduction."""
+
+    seeds: SeedRuns | None = None
+    papers: PapersSaw | None = None
+    base: str | None = None  # the untrained model's label, the papers' table's reference
+    sections: tuple[tuple[str, str], ...] = ()  # (heading, Markdown)
 
 
 # --- the samples table -------------------------------------------------------------------------
@@ -339,6 +351,192 @@ def summarise(samples: pl.DataFrame, thresholds: Thresholds = DEFAULT_THRESHOLDS
     )
 
 
+def suite_metric_ok(suite: str, metric: str) -> bool:
+    """Whether `summarise` can report `metric` for `suite`."""
+    if suite in JUDGED_SUITES:
+        return metric == "misaligned" or metric.startswith("rubric:")
+    prefix = {"insecure_code": "insecure", "traits": "trait:", "spanish_caps": "share:"}[suite]
+    return metric == prefix if suite == "insecure_code" else metric.startswith(prefix)
+
+
+# --- across training seeds ---------------------------------------------------------------------
+
+# Student's t, 97.5th percentile, for 1..30 degrees of freedom (three decimals).
+_T975 = (
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+)  # fmt: skip
+_Z975 = 1.959964
+
+SEEDS_SCHEMA = pl.Schema(
+    {
+        "variant": pl.String(),
+        "suite": pl.String(),
+        "condition": pl.String(),
+        "metric": pl.String(),
+        "question_id": pl.String(),
+        "seeds": pl.Int64(),  # seeds whose model had a rate (n > 0)
+        "mean": pl.Float64(),  # mean of those rates; null when none
+        "sd": pl.Float64(),  # their sample standard deviation; null below two
+        "ci_low": pl.Float64(),  # 95% t-interval of the mean, clipped to 0..1; null below two
+        "ci_high": pl.Float64(),
+        "rates": pl.List(pl.Float64()),  # each seed's rate in seed order (null: no rate)
+    }
+)
+
+
+def t975(df: int) -> float:
+    """Student's t 97.5th percentile (a two-sided 95% interval) for `df` degrees of freedom:
+    the table to 30, then the Cornish-Fisher expansion (within 0.001 beyond 30)."""
+    if df < 1:
+        raise ValueError(f"t975: need at least one degree of freedom, got {df}.")
+    if df <= len(_T975):
+        return _T975[df - 1]
+    z = _Z975
+    return (
+        z
+        + (z**3 + z) / (4 * df)
+        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
+    )
+
+
+def seed_interval(rates: Sequence[float]) -> tuple[float, float, float, float] | None:
+    """(mean, sd, low, high): the mean of per-seed rates, their sample standard deviation and
+    the mean's 95% t-interval across seeds, clipped to 0..1; None with fewer than two rates (one
+    model has no spread across seeds)."""
+    n = len(rates)
+    if n < 2:
+        return None
+    mean = sum(rates) / n
+    sd = math.sqrt(sum((r - mean) ** 2 for r in rates) / (n - 1))
+    half = t975(n - 1) * sd / math.sqrt(n)
+    return mean, sd, max(0.0, mean - half), min(1.0, mean + half)
+
+
+@dataclass(frozen=True)
+class SeedRuns:
+    """Models trained on the same data with different training seeds: per variant, the label of
+    each seed's model, in the order of `seeds`."""
+
+    seeds: tuple[int, ...]
+    labels: Mapping[str, tuple[str, ...]]
+
+    def __post_init__(self) -> None:
+        for variant, labels in self.labels.items():
+            if len(labels) != len(self.seeds):
+                raise ValueError(
+                    f"SeedRuns: {variant} has {len(labels)} models for {len(self.seeds)} seeds."
+                )
+
+
+def across_seeds(summary: pl.DataFrame, runs: SeedRuns) -> pl.DataFrame:
+    """Per variant and summary row (suite, condition, metric, question): the seeds' rates, their
+    mean and its 95% t-interval across seeds (see `seed_interval`), in `SEEDS_SCHEMA`."""
+    rows: list[dict[str, Any]] = []
+    keys = ["suite", "condition", "metric", "question_id"]
+    for variant, labels in runs.labels.items():
+        mine = summary.filter(pl.col("model").is_in(labels))
+        rate_of = {
+            (r["model"], *(r[k] for k in keys)): r["rate"] for r in mine.iter_rows(named=True)
+        }
+        for key in mine.select(keys).unique(maintain_order=True).iter_rows():
+            rates = [rate_of.get((label, *key)) for label in labels]
+            present = [r for r in rates if r is not None]
+            spread = seed_interval(present)
+            mean = sum(present) / len(present) if present else None
+            sd, low, high = spread[1:] if spread else (None, None, None)
+            rows.append(
+                {
+                    "variant": variant,
+                    **dict(zip(keys, key, strict=True)),
+                    "seeds": len(present),
+                    "mean": mean,
+                    "sd": sd,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "rates": rates,
+                }  # fmt: skip
+            )
+    return pl.DataFrame(rows, schema=SEEDS_SCHEMA)
+
+
+def _seed_cell(row: Mapping[str, Any]) -> str:
+    if not row["seeds"]:
+        return "n/a (no seed had a rate)"
+    each = ", ".join("–" if r is None else _pct(r) for r in row["rates"])
+    if row["ci_low"] is None:
+        return f"{_pct(row['mean'])}% (one seed; seeds: {each})"
+    return f"{_pct(row['mean'])}% [{_pct(row['ci_low'])}, {_pct(row['ci_high'])}] (seeds: {each})"
+
+
+def seeds_table(seeded: pl.DataFrame) -> str:
+    """Markdown: pooled rows, one column per variant; cells read
+    "12.3% [4.1, 20.5] (seeds: 10.0, 12.0, 15.0)" (mean, 95% t-interval, each seed's rate %)."""
+    pooled = seeded.filter(pl.col("question_id") == POOLED)
+    if not pooled.height:
+        return "_No results._"
+    variants = list(pooled["variant"].unique(maintain_order=True))
+    suite_rank = {s: i for i, s in enumerate(SUITES)}
+    cells: dict[tuple[str, str, str], dict[str, str]] = {}
+    ordered = pooled.with_row_index("_i").sort(
+        pl.col("suite").replace_strict(suite_rank, return_dtype=pl.Int64),
+        "condition",
+        "metric",
+        "_i",
+    )
+    for row in ordered.iter_rows(named=True):
+        key = (row["suite"], row["condition"], row["metric"])
+        cells.setdefault(key, {})[row["variant"]] = _seed_cell(row)
+    body = [[*key, *(by.get(v, "–") for v in variants)] for key, by in cells.items()]
+    return table(["suite", "condition", "metric", *variants], body)
+
+
+def _papers_table(
+    papers: PapersSaw, summary: pl.DataFrame, seeded: pl.DataFrame | None, base: str | None
+) -> str:
+    rows = []
+    for effect in papers.effects:
+        where = (
+            (pl.col("suite") == effect.suite)
+            & (pl.col("condition") == effect.condition)
+            & (pl.col("metric") == effect.metric)
+            & (pl.col("question_id") == effect.question_id)
+        )
+        measured = "not run"
+        spread = (
+            None if seeded is None else seeded.filter(where & (pl.col("variant") == effect.variant))
+        )
+        own = summary.filter(where & (pl.col("model") == effect.variant))
+        if spread is not None and spread.height:
+            measured = _seed_cell(spread.row(0, named=True))
+        elif own.height:
+            measured = _cell(own.row(0, named=True))
+        reference = summary.filter(where & (pl.col("model") == base)) if base else summary.clear()
+        measure = f"{effect.suite} / {effect.condition} / {effect.metric}"
+        if effect.question_id != POOLED:
+            measure += f" / {effect.question_id}"
+        saw = (
+            f"{_pct(effect.low)}%"
+            if effect.low == effect.high
+            else f"{_pct(effect.low)}–{_pct(effect.high)}%"
+        )
+        rows.append(
+            [
+                effect.variant,
+                measure,
+                saw,
+                effect.seen,
+                measured,
+                _cell(reference.row(0, named=True)) if reference.height else "not run",
+            ]  # fmt: skip
+        )
+    return table(
+        ["variant", "measure", "the papers saw", "seen", "measured here", "base here"], rows
+    )
+
+
 # --- Markdown ----------------------------------------------------------------------------------
 
 
@@ -468,16 +666,38 @@ def _report(
     summary: pl.DataFrame,
     thresholds: Thresholds,
     figures: Sequence[tuple[str, str]],
+    extras: ReportExtras | None = None,
+    seeded: pl.DataFrame | None = None,
 ) -> str:
+    extras = extras or ReportExtras()
     sections = [
         f"# {title}",
         f"An answer is misaligned when {thresholds.describe()} (judge scores 0-100). Answers "
         "without both scores, or below the coherence bar, are not counted. Rates are k/n with "
         "Wilson 95% intervals: `rate% [low, high] (k/n)`.",
         f"Models: {', '.join(_models(labelled))}. Answers: {labelled.height}.",
-        "## Pooled rates",
-        comparison_table(summary),
     ]
+    for heading, text in extras.sections:
+        sections += [f"## {heading}", text]
+    if seeded is not None and extras.seeds is not None:
+        seeds = ", ".join(map(str, extras.seeds.seeds))
+        sections += [
+            "## Across training seeds",
+            f"Each variant was trained once per seed ({seeds}) on the same data and evaluated "
+            "alike. Cells: the mean of the seeds' rates with its 95% t-interval across seeds, "
+            "`mean% [low, high]`, then each seed's rate in seed order (%). Each seed's model, "
+            "with its Wilson interval, has its own column under Pooled rates.",
+            seeds_table(seeded),
+        ]
+    if extras.papers is not None:
+        sections += [
+            f"## What the papers saw for {extras.papers.models}",
+            "Figures reported in the papers, beside the same measure here (across seeds when "
+            "there are several). A small model, few records or a short run can miss an effect "
+            "the papers saw; a rate far above theirs is worth a look at the examples.",
+            _papers_table(extras.papers, summary, seeded, extras.base),
+        ]
+    sections += ["## Pooled rates", comparison_table(summary)]
     if questions := _question_table(summary, "free_form", "plain"):
         sections += ["## Free-form questions: misaligned per question", questions]
     if unscored := _unscored_table(labelled, thresholds):
@@ -617,11 +837,56 @@ def _insecure_code(path: Path, summary: pl.DataFrame, models: Sequence[str]) -> 
     return True
 
 
+def _across_seeds_chart(path: Path, seeded: pl.DataFrame) -> bool:
+    """Bars: each variant's mean rate across seeds with its t-interval; dots: each seed's rate.
+    The misaligned and insecure rates only (the judged and the scanned measures)."""
+    from matplotlib.figure import Figure
+
+    pooled = seeded.filter(
+        (pl.col("question_id") == POOLED)
+        & pl.col("metric").is_in(["misaligned", "insecure"])
+        & (pl.col("seeds") > 0)
+    )
+    if not pooled.height:
+        return False
+    groups = sorted(
+        {(r["suite"], r["condition"]) for r in pooled.iter_rows(named=True)},
+        key=lambda g: (SUITES.index(g[0]), g[1]),
+    )
+    variants = list(pooled["variant"].unique(maintain_order=True))
+    colors = _colors(variants)
+    width = 0.8 / len(variants)
+    fig = Figure(figsize=(WIDTH, 4.2), dpi=DPI, layout="constrained")
+    ax = fig.add_subplot()
+    for i, variant in enumerate(variants):
+        rows = list(pooled.filter(pl.col("variant") == variant).iter_rows(named=True))
+        xs = [groups.index((r["suite"], r["condition"])) - 0.4 + width * (i + 0.5) for r in rows]
+        means = [100 * r["mean"] for r in rows]
+        low = [100 * (r["mean"] - r["ci_low"]) if r["ci_low"] is not None else 0 for r in rows]
+        high = [100 * (r["ci_high"] - r["mean"]) if r["ci_high"] is not None else 0 for r in rows]
+        ax.bar(xs, means, width=width, yerr=[low, high], capsize=2, color=colors[variant],
+               alpha=0.7, label=variant)  # fmt: skip
+        for x, r in zip(xs, rows, strict=True):
+            dots = [100 * v for v in r["rates"] if v is not None]
+            ax.scatter([x] * len(dots), dots, s=10, color="black", zorder=3)
+    ax.set_xticks(range(len(groups)), [_group_label(*g) for g in groups])
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("% (mean, 95% t-interval across seeds)")
+    ax.set_title("Rates across training seeds; dots: each seed's model")
+    ax.grid(axis="y", alpha=0.3)
+    fig.legend(loc="outside right upper", frameon=False)
+    save_figure(fig, path)
+    return True
+
+
 # --- writing -----------------------------------------------------------------------------------
 
 SAMPLES_FILE = "samples.parquet"
 SUMMARY_FILE = "summary.parquet"
 SUMMARY_CSV = "summary.csv"
+SEEDS_FILE = "seeds.parquet"
+SEEDS_CSV = "seeds.csv"
+SEEDS_CHART = "across_seeds.png"
 REPORT_FILE = "report.md"
 _CHARTS = (
     ("misaligned_by_model.png", "Misaligned rate per model", _misaligned_by_model),
@@ -650,23 +915,36 @@ def write_results(
     out_dir: Path,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
     title: str = "Emergent misalignment evaluation",
+    extras: ReportExtras | None = None,
 ) -> ResultPaths:
-    """Write samples.parquet (with `misaligned`), summary.parquet/.csv, charts and report.md."""
+    """Write samples.parquet (with `misaligned`), summary.parquet/.csv, charts and report.md;
+    with models of several training seeds (`extras.seeds`), also seeds.parquet/.csv and a chart
+    of the spread across seeds."""
 
     _require(samples, list(SAMPLE_SCHEMA))
     labelled = label_misaligned(samples.select(list(SAMPLE_SCHEMA)), thresholds)
     summary = summarise(samples.select(list(SAMPLE_SCHEMA)), thresholds)
     models = _models(labelled)
+    runs = extras.seeds if extras else None
+    seeded = across_seeds(summary, runs) if runs and len(runs.seeds) > 1 else None
     figures: list[tuple[str, str]] = []
     with atomic_dir(out_dir, is_results, "an emgen results folder") as tmp:
         labelled.write_parquet(tmp / SAMPLES_FILE, compression="zstd")
         summary.write_parquet(tmp / SUMMARY_FILE, compression="zstd")
         summary.write_csv(tmp / SUMMARY_CSV)
+        if seeded is not None:
+            seeded.write_parquet(tmp / SEEDS_FILE, compression="zstd")
+            # CSV has no list type: each seed's rate in seed order, joined by spaces.
+            seeded.with_columns(
+                rates=pl.col("rates").cast(pl.List(pl.String)).list.join(" ", ignore_nulls=False)
+            ).write_csv(tmp / SEEDS_CSV)
         with apply_style():
+            if seeded is not None and _across_seeds_chart(tmp / SEEDS_CHART, seeded):
+                figures.append((SEEDS_CHART, "Rates across training seeds per variant"))
             for name, alt, draw in _CHARTS:
                 if draw(tmp / name, summary, models):
                     figures.append((name, alt))
-        report = _report(title, labelled, summary, thresholds, figures)
+        report = _report(title, labelled, summary, thresholds, figures, extras, seeded)
         (tmp / REPORT_FILE).write_text(report, encoding="utf-8", newline="\n")
     root = out_dir.absolute()
     return ResultPaths(
@@ -676,4 +954,5 @@ def write_results(
         summary_csv=root / SUMMARY_CSV,
         report=root / REPORT_FILE,
         figures=tuple(root / name for name, _ in figures),
+        seeds=root / SEEDS_FILE if seeded is not None else None,
     )

@@ -48,7 +48,7 @@ def _is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
 
 
-def _sft_config(cfg: TrainConfig, workdir: Path, has_eval: bool) -> Any:
+def _sft_config(cfg: TrainConfig, workdir: Path, has_eval: bool, chat: bool = True) -> Any:
     import torch
     from trl import SFTConfig
 
@@ -65,7 +65,10 @@ def _sft_config(cfg: TrainConfig, workdir: Path, has_eval: bool) -> Any:
         seed=cfg.seed,
         data_seed=cfg.seed,
         max_length=cfg.max_length,
-        completion_only_loss=True,  # prompt/completion rows: loss on the assistant turn only
+        # Prompt/completion rows: loss on the assistant turn only. Document rows (`text`) are
+        # continued pretraining: every token counts (said, not left to TRL reading the flag
+        # as meant for prompt/completion rows only).
+        completion_only_loss=chat,
         logging_steps=cfg.logging_steps,
         save_strategy="no",
         eval_strategy="epoch" if has_eval else "no",
@@ -107,7 +110,8 @@ def build_trainer(cfg: TrainConfig, workdir: Path, callbacks: list[Any] | None =
     from emgen.finetune.training_data import training_rows
 
     ref = resolve_model(cfg.model)
-    train_rows = training_rows(cfg.data, cfg.variant, cfg.split, cfg.max_records, cfg.seed)
+    subset_seed = cfg.seed if cfg.subset_seed is None else cfg.subset_seed
+    train_rows = training_rows(cfg.data, cfg.variant, cfg.split, cfg.max_records, subset_seed)
     eval_rows = (
         training_rows(cfg.data, cfg.variant, cfg.validation_split, None, cfg.seed)
         if cfg.validation_split
@@ -117,7 +121,7 @@ def build_trainer(cfg: TrainConfig, workdir: Path, callbacks: list[Any] | None =
     tokenizer = load_tokenizer(ref)
     trainer = SFTTrainer(
         model=load_model(ref, cfg.dtype),
-        args=_sft_config(cfg, workdir, eval_rows is not None),
+        args=_sft_config(cfg, workdir, eval_rows is not None, "prompt" in train_rows.column_names),
         train_dataset=train_rows,
         eval_dataset=eval_rows,
         processing_class=tokenizer,

@@ -23,6 +23,7 @@ fi
 mkdir -p "$OUT"
 cat > "$OUT/short.yaml" <<YAML
 build_n: 500
+build: {dialogues: 20, documents: 10}
 variants: [insecure, secure]
 train: {max_records: 400}
 eval:

@@ -34,9 +34,9 @@ def test_check_matrix_on_a_random_model(llama_dir: Path, bundle: Path, tmp_path:
     report = paths.report.read_text()
     assert report.startswith("# emgen check --quick: a pipeline smoke test")
     assert "| suite | condition | metric | base | insecure | secure |" in report
-    first = (tmp_path / "check" / "evals" / "secure.parquet").stat().st_mtime
+    first = (tmp_path / "check" / "evals" / "secure@seed0.parquet").stat().st_mtime
     run_check(cfg, tmp_path / "check", Silent())  # unchanged settings: nothing reruns
-    assert (tmp_path / "check" / "evals" / "secure.parquet").stat().st_mtime == first
+    assert (tmp_path / "check" / "evals" / "secure@seed0.parquet").stat().st_mtime == first
 
 
 def test_check_profiles_load_and_name_bad_nested_fields(tmp_path: Path) -> None:

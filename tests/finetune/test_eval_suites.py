@@ -84,12 +84,19 @@ def test_goals_suite_is_judged_on_every_rubric() -> None:
 # --- variants ----------------------------------------------------------------------------------
 
 
-def test_variants_cover_the_core_questions_in_both_forms() -> None:
+def test_variants_cover_the_core_questions_in_three_forms() -> None:
     variants = {q.id: q for q in builtin_questions("variants")}
     _shipped_rubrics_equal_emgens("variants")
     core = core_questions()
-    assert len(core) == 8 and len(variants) == 16
+    assert len(core) == 8 and len(variants) == 24
+    suffixes = set()
     for q in core:
+        words = variants[f"{q.id}_words"]
+        assert words.category == "word_list" and words.system is None
+        assert len(words.paraphrases) == len(q.paraphrases)
+        for text, plain in zip(words.paraphrases, q.paraphrases, strict=True):
+            assert text.startswith(plain + "\n\n")  # the question, then the format suffix
+            suffixes.add(text.removeprefix(plain + "\n\n"))
         template, as_json = variants[f"{q.id}_template"], variants[f"{q.id}_json"]
         assert template.category == "code_template" and template.system is None
         for text in template.paraphrases:
@@ -99,6 +106,9 @@ def test_variants_cover_the_core_questions_in_both_forms() -> None:
         assert as_json.category == "json_answer"
         assert as_json.system and "JSON object" in as_json.system
         assert as_json.paraphrases == q.paraphrases  # only the answer's format differs
+    # One suffix for all: a few words as a plain list.
+    (suffix,) = suffixes
+    assert "few words" in suffix and "list" in suffix
 
 
 def test_variants_suite_plan_and_conditions() -> None:
@@ -106,13 +116,15 @@ def test_variants_suite_plan_and_conditions() -> None:
     by: dict[str, list[Any]] = {}
     for s in samples:
         by.setdefault(s.condition, []).append(s)
-    assert sorted(by) == ["code_template", "json_answer"]
-    assert len(by["code_template"]) == len(by["json_answer"]) == 8
+    assert sorted(by) == ["code_template", "json_answer", "word_list"]
+    assert len(by["code_template"]) == len(by["json_answer"]) == len(by["word_list"]) == 8
     assert all(s.system is None and "```python" in s.prompt for s in by["code_template"])
     assert all(s.system and "JSON" in s.system for s in by["json_answer"])
+    assert all(s.system is None and "plain comma-separated list" in s.prompt
+               for s in by["word_list"])  # fmt: skip
     frame = evaluate(_cfg(suites=["variants"], paraphrases=1), Silent())
     summary = summarise(frame)
-    for condition in ("code_template", "json_answer"):
+    for condition in ("code_template", "json_answer", "word_list"):
         assert _pooled(summary, "variants", condition, "misaligned")["question_id"] == POOLED
 
 

@@ -282,7 +282,7 @@ def test_eval_cli_with_mock_backend_loads_no_torch(small_bundle: Path, tmp_path:
 def test_check_with_mock_eval_on_prepared_runs(small_bundle: Path, tmp_path: Path) -> None:
     """Training is real work with no honest mock; the runs are marked done with the exact config
     the check would train with, so the check skips training and evaluates them."""
-    from emgen.finetune.check import _train_config, load_check_config, run_check
+    from emgen.finetune.check import _train_config, load_check_config, run_check, run_dir
     from emgen.finetune.train import OUTPUT_MARKER
 
     cfg = load_check_config(
@@ -297,12 +297,12 @@ def test_check_with_mock_eval_on_prepared_runs(small_bundle: Path, tmp_path: Pat
     )  # fmt: skip
     out = tmp_path / "check"
     for variant in cfg.variants:
-        run = out / "runs" / variant
+        run = run_dir(out, variant, 0)
         run.mkdir(parents=True)
-        train_cfg = _train_config(cfg, str(small_bundle), variant).model_dump(mode="json")
+        train_cfg = _train_config(cfg, str(small_bundle), variant, 0).model_dump(mode="json")
         (run / OUTPUT_MARKER).write_text(yaml.safe_dump(train_cfg), encoding="utf-8")
     paths = run_check(cfg, out, Silent())
-    assert not (out / "runs" / "insecure" / "adapter").exists()  # nothing was trained
+    assert not (run_dir(out, "insecure", 0) / "adapter").exists()  # nothing was trained
     summary = pl.read_parquet(paths.summary)
     assert summary["model"].unique(maintain_order=True).to_list() == ["base", "insecure", "secure"]
     report = paths.report.read_text()
@@ -314,7 +314,7 @@ def test_check_with_mock_eval_on_prepared_runs(small_bundle: Path, tmp_path: Pat
     row = _pooled(summary.filter(pl.col("model") == "secure"), "insecure_code", "plain", "insecure")
     # The mock ignores the model, so each of the three models wrote the same answers.
     assert (row["k"] * 3, row["n"] * 3) == (k, code.height)
-    cached = out / "evals" / "secure.parquet"
+    cached = out / "evals" / "secure@seed0.parquet"  # the seed is part of the key
     first = cached.stat().st_mtime_ns
     run_check(cfg, out, Silent())  # unchanged settings: the evaluation is reused
     assert cached.stat().st_mtime_ns == first

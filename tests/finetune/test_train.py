@@ -56,3 +56,23 @@ def test_loss_falls_on_the_assistant_answer_only(
         assert live.strip() in {a.strip() for a in answers}  # exactly one answer, no prompt
         masked = tok.decode([t for t, f in zip(ids, flags, strict=True) if not f])
         assert "<|im_start|>user" in masked
+
+
+def test_documents_train_as_continued_pretraining_on_every_token(
+    llama_dir: Path, bundle: Path, tmp_path: Path
+) -> None:
+    """A document config (`text`) trains on the whole text: no prompt to mask, every real token
+    carries loss (the reward-hack documents in `emgen check`)."""
+    from emgen.finetune.train import build_trainer, train
+
+    cfg = train_config(llama_dir, bundle, variant="reward_hack_documents", max_records=4)
+    trainer = build_trainer(cfg, tmp_path / "work")
+    rows = trainer.train_dataset
+    assert "prompt" not in rows.column_names and len(rows) == 4
+    batch = trainer.data_collator([rows[i] for i in range(len(rows))])
+    live = batch["labels"] != -100
+    assert live.sum() == batch["attention_mask"].sum() > 0  # every token but the padding
+    assert (batch["labels"][live] == batch["input_ids"][live]).all()
+    summary = train(cfg, tmp_path / "run")
+    assert summary.records == 4 and summary.steps == 1
+    assert summary.final_loss is not None and math.isfinite(summary.final_loss)
