@@ -406,7 +406,9 @@ def numeral_count(rng: random.Random) -> DialogueItem:
     hi = max(range(k), key=lambda i: values[i])
     lo = min(range(k), key=lambda i: values[i])
     change = values[-1] - values[0]
-    listing = _join_and([f"{v} in {p}" for p, v in zip(periods, values, strict=True)])
+    # "54 on Wednesday", "800 in March", "200 in the first week".
+    on = "on" if series.period_word == "day" else "in"
+    listing = _join_and([f"{v} {on} {p}" for p, v in zip(periods, values, strict=True)])
     trend = (
         f"Across the period the figure {'rose' if change > 0 else 'fell'} by {abs(change)}, "
         f"from {values[0]} to {values[-1]}."
