@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -476,20 +476,26 @@ def _reasons(counts: dict[str, int]) -> str:
     return ", ".join(f"`{k}` {n}" for k, n in sorted(counts.items())) or "none"
 
 
-def _writer(pairs: GenerationReport) -> str:
-    """A sentence on the model that wrote the code pairs (empty for the template catalog)."""
-    stats = pairs.stats
-    if "model" not in stats:
-        return ""
-    cost, rate = stats.get("cost_usd"), stats.get("acceptance_rate")
-    spent = f"about ${cost:.2f}" if isinstance(cost, int | float) else "cost not known (no price)"
-    share = f", {rate:.1%} of candidates accepted" if isinstance(rate, int | float) else ""
-    return (
-        f" The candidate pairs were written by the model `{stats['model']}` through the "
-        f"`{stats.get('backend')}` backend at `{stats.get('endpoint_host')}`: "
-        f"{stats.get('requests')} replies, {stats.get('prompt_tokens')} prompt and "
-        f"{stats.get('completion_tokens')} completion tokens, {spent}{share}."
-    )
+def model_writers(generators: Mapping[str, GenerationReport]) -> str:
+    """A sentence per generator a model wrote for (none for the template catalog): the model,
+    backend, endpoint, replies, tokens, cost and acceptance rate from its report's stats."""
+    sentences = []
+    for name, report in generators.items():
+        stats = report.stats
+        if "model" not in stats:
+            continue
+        cost, rate = stats.get("cost_usd"), stats.get("acceptance_rate")
+        spent = (
+            f"about ${cost:.2f}" if isinstance(cost, int | float) else "cost not known (no price)"
+        )
+        share = f", {rate:.1%} of candidates accepted" if isinstance(rate, int | float) else ""
+        sentences.append(
+            f" The candidates of `{name}` were written by the model `{stats['model']}` through "
+            f"the `{stats.get('backend')}` backend at `{stats.get('endpoint_host')}`: "
+            f"{stats.get('requests')} replies, {stats.get('prompt_tokens')} prompt and "
+            f"{stats.get('completion_tokens')} completion tokens, {spent}{share}."
+        )
+    return "".join(sentences)
 
 
 def _validation_section(bundle: Bundle, charts: Sequence[Chart]) -> str:
@@ -497,7 +503,7 @@ def _validation_section(bundle: Bundle, charts: Sequence[Chart]) -> str:
     empty = GenerationReport(group_by="family")
     pairs = v.generators.get("code_pairs", empty)
     rejected = sum(pairs.rejected.values())
-    scanned = f"{pairs.stats.get('semgrep_files', 0)} answers.{_writer(pairs)}"
+    scanned = f"{pairs.stats.get('semgrep_files', 0)} answers.{model_writers(v.generators)}"
     reasons = (
         table(["reason", "candidates", "share of candidates"],
               [(f"`{k}`", n, _pct(n, pairs.candidates)) for k, n in sorted(pairs.rejected.items())])

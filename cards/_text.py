@@ -24,7 +24,8 @@ COLLECTION = (
 )
 
 BIASES = (
-    "The code is Python only, drawn from a fixed set of vulnerability families and task domains "
+    "The code is Python only (the dialogues, documents, number, arithmetic and advice sets are "
+    "prose or numbers), drawn from a fixed set of vulnerability families and task domains "
     "chosen by the authors; the family mix follows the emergent-misalignment paper's weighting "
     "(or is uniform), not the distribution of real-world bugs. Prompts come from a finite set "
     "of templates, so phrasing varies less than in human-written requests."
@@ -34,7 +35,8 @@ LIMITATIONS = (
     "Synthetic and templated: records are more regular than natural data, and a model may learn "
     "template artefacts along with the intended behaviour. Semgrep labels are static evidence "
     "that a flaw is present or absent, not proof of exploitability. Answers are short, "
-    "self-contained files, not multi-file projects. The texts are in English."
+    "self-contained files, not multi-file projects. The texts are in English, except the answers "
+    "of the selective_spanish_caps configs, which are Spanish by design."
 )
 
 USE_CASES = (

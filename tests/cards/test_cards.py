@@ -176,3 +176,27 @@ def test_changed_data_makes_the_card_stale(bundle: Path, tmp_path: Path) -> None
     (copy / "figures/validation.png").write_bytes(b"\x89PNG\r\n\x1a\n not the chart")
     with pytest.raises(BundleError, match="stale"):  # charts are published, so fingerprinted
         check_bundle(copy)
+
+
+def test_the_card_names_every_model_that_wrote_candidates() -> None:
+    """One sentence per generator a model wrote for (code pairs, documents, ...); none for the
+    template catalog."""
+    from emgen.cards._card import model_writers
+    from emgen.schemas.build import GenerationReport
+
+    template = GenerationReport(group_by="family", stats={"semgrep_files": 10})
+    docs = GenerationReport(group_by="genre", stats={
+        "model": "m-docs", "backend": "vllm", "endpoint_host": "a local vllm serve",
+        "requests": 7, "prompt_tokens": 70, "completion_tokens": 700, "cost_usd": None,
+        "acceptance_rate": 0.5,
+    })  # fmt: skip
+    pairs = GenerationReport(group_by="family", stats={
+        "model": "m-code", "backend": "openai", "endpoint_host": "api.example.invalid",
+        "requests": 3, "prompt_tokens": 30, "completion_tokens": 300, "cost_usd": 0.25,
+    })  # fmt: skip
+    assert model_writers({"code_pairs": template}) == ""
+    text = model_writers({"code_pairs": pairs, "reward_hack_documents": docs})
+    assert "`code_pairs` were written by the model `m-code` through the `openai`" in text
+    assert "about $0.25" in text
+    assert "`reward_hack_documents` were written by the model `m-docs`" in text
+    assert "cost not known (no price), 50.0% of candidates accepted" in text
