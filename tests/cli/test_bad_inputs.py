@@ -206,8 +206,11 @@ def _write_files(root: Path) -> None:
     for name, text in settings.items():
         (root / name).write_text(text, encoding="utf-8")
     make_bundle(root / "bundle", n=12)
-    (root / "model").mkdir()  # a model folder is found by its config.json; loading comes later
-    (root / "model" / "config.json").write_text("{}\n", encoding="utf-8")
+    # A model folder as the pre-check sees one (a config naming its type, weights beside it);
+    # loading it comes later, after the data error these cases expect.
+    (root / "model").mkdir()
+    (root / "model" / "config.json").write_text('{"model_type": "llama"}\n', encoding="utf-8")
+    (root / "model" / "model.safetensors").write_bytes(b"")
 
 
 @pytest.fixture(scope="module")
