@@ -12,6 +12,7 @@ accepted so far, so the same seed always gives the same accepted records.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -44,6 +45,14 @@ class Generator(Protocol[T]):
     def check(self, batch: Sequence[Candidate[T]]) -> list[str | None]:
         """Per candidate, in order, the reason to reject it, or None to accept it."""
         ...
+
+
+def batch_size(accepted: int, proposed: int, need: int, room: int, cap: int, slack: int) -> int:
+    """How many candidates a paying generator asks for next: enough for `need` at the
+    acceptance rate so far (floored at 5%), plus `slack`, at most `cap` and the budget's
+    `room`. A pure function of earlier outcomes, so a run and its replay ask the same."""
+    rate = accepted / proposed if proposed and accepted else 1.0
+    return min(math.ceil(need / max(rate, 0.05) * 1.1) + slack, cap, room)
 
 
 def default_budget(target: int) -> int:

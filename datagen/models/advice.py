@@ -33,7 +33,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from emgen.datagen.catalog import DATA_DIR, entries, parse_entry, unique_ids
-from emgen.datagen.generation import Candidate, generate
+from emgen.datagen.generation import Candidate, batch_size, generate
 from emgen.datagen.models.engine import ChatRequest, Engine, Invalid
 from emgen.schemas.advice import LEVELS, AdviceDomain, AdviceLevel
 from emgen.schemas.build import BuildConfig, GenerationReport
@@ -411,10 +411,7 @@ class AdviceGenerator:
         self.proposed = 0
 
     def propose(self, accepted: int, need: int, room: int) -> list[Candidate[AdviceCandidate]]:
-        # Sized by the acceptance rate so far (a pure function of earlier outcomes, so the
-        # same for a run and its replay), never more than the budget's room.
-        rate = accepted / self.proposed if self.proposed and accepted else 1.0
-        size = min(math.ceil(need / max(rate, 0.05) * 1.1) + 8, MAX_BATCH, room)
+        size = batch_size(accepted, self.proposed, need, room, MAX_BATCH, slack=8)
         batch = list(itertools.islice(self.stream, size))
         self.proposed += len(batch)
         requests = [

@@ -27,7 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from emgen.datagen.code_pairs import CodePair, PairChecker, render_prompt, split_tasks
-from emgen.datagen.generation import Candidate, generate
+from emgen.datagen.generation import Candidate, batch_size, generate
 from emgen.datagen.models.engine import ChatRequest, Engine, Invalid
 from emgen.schemas.build import BuildConfig, GenerationReport
 from emgen.schemas.catalog import Family, PromptTemplate, Task
@@ -193,10 +193,8 @@ class ModelPairGenerator:
         self.proposed = 0
 
     def propose(self, accepted: int, need: int, room: int) -> list[Candidate[ModelCandidate]]:
-        # Sized by the acceptance rate so far, so a model that is often rejected needs few
-        # rounds; a pure function of earlier outcomes, so the same for a run and its replay.
-        rate = accepted / self.proposed if self.proposed and accepted else 1.0
-        size = min(math.ceil(need / max(rate, 0.05) * 1.1) + 8, MAX_BATCH, room)
+        # A model that is often rejected needs few rounds.
+        size = batch_size(accepted, self.proposed, need, room, MAX_BATCH, slack=8)
         batch = list(itertools.islice(self.stream, size))
         self.proposed += len(batch)
         requests = [

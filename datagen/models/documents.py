@@ -39,7 +39,7 @@ from typing import get_args
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from emgen.datagen.generation import Candidate, generate
+from emgen.datagen.generation import Candidate, batch_size, generate
 from emgen.datagen.models.engine import ChatRequest, Engine, Invalid
 from emgen.datagen.reward_hacks.documents.generate import _genre_schedule, _pick_facts, rejection
 from emgen.datagen.reward_hacks.documents.genres import Genre
@@ -480,10 +480,7 @@ class ModelDocumentGenerator:
         self.repairs = Counter({"asked": 0, "passed": 0})
 
     def propose(self, accepted: int, need: int, room: int) -> list[Candidate[Written]]:
-        # Sized by the acceptance rate so far (a pure function of earlier outcomes, so the same
-        # for a run and its replay); never more than the budget's room.
-        rate = accepted / self.proposed if self.proposed and accepted else 1.0
-        size = min(math.ceil(need / max(rate, 0.05) * 1.1) + 2, MAX_BATCH, room)
+        size = batch_size(accepted, self.proposed, need, room, MAX_BATCH, slack=2)
         while len(self.pending) < size:
             self._ask_ideas(math.ceil((size - len(self.pending)) / IDEAS_PER_SLATE))
         batch, self.pending = self.pending[:size], self.pending[size:]

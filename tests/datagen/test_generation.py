@@ -60,3 +60,14 @@ def test_a_generator_that_ignores_the_room_is_cut_to_it() -> None:
 
     with pytest.raises(GenerationError, match="after 4 candidates"):
         generate(Greedy(), 7, budget=4)
+
+
+def test_a_paying_generator_sizes_its_batch_by_the_acceptance_rate() -> None:
+    from emgen.datagen.generation import batch_size
+
+    assert batch_size(0, 0, need=10, room=1000, cap=256, slack=8) == 19  # no rate yet: 100%
+    assert batch_size(5, 20, need=10, room=1000, cap=256, slack=8) == 52  # 25% accepted
+    assert batch_size(0, 20, need=10, room=1000, cap=256, slack=2) == 13  # none yet: 100%
+    assert batch_size(1, 1000, need=10, room=1000, cap=256, slack=8) == 229  # floored at 5%
+    assert batch_size(1, 1000, need=50, room=1000, cap=256, slack=8) == 256  # the cap
+    assert batch_size(5, 20, need=10, room=7, cap=256, slack=8) == 7  # the budget's room
