@@ -34,7 +34,12 @@ from pydantic import BaseModel, JsonValue, ValidationError
 from emgen.datagen.models.cache import CachedReply, ReplyCache, request_key
 from emgen.schemas.errors import BackendError, UserError, first_error
 from emgen.schemas.shared.openai_client import describe_error, endpoint_host, open_client
-from emgen.schemas.shared.vllm_server import SETUP_HINT, VLLMServer, find_vllm_python
+from emgen.schemas.shared.vllm_server import (
+    LOCAL_KEY_ENV,
+    SETUP_HINT,
+    VLLMServer,
+    find_vllm_python,
+)
 
 if TYPE_CHECKING:
     import openai
@@ -46,9 +51,6 @@ R = TypeVar("R")
 # engine starts when the first uncached request is sent (a rebuild from the cache starts none).
 BACKENDS = ("openai", "vllm")
 LOCAL_VLLM = "a local vllm serve"
-# Never read in practice: a local server needs no key, and the user's OPENAI_API_KEY has no
-# business travelling to it.
-_LOCAL_KEY_ENV = "EMGEN_VLLM_API_KEY"
 
 
 @dataclass(frozen=True)
@@ -437,7 +439,7 @@ class Engine:
             if self._client is None:
                 base_url, key_env = self.options.base_url, self.options.api_key_env
                 if self.backend == "vllm":
-                    base_url, key_env = self._start_server(), _LOCAL_KEY_ENV
+                    base_url, key_env = self._start_server(), LOCAL_KEY_ENV
                 self._client, self._secret = open_client(
                     base_url,
                     key_env,

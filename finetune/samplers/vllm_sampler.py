@@ -25,11 +25,7 @@ from emgen.finetune.samplers._base import (
 )
 from emgen.finetune.samplers.openai_sampler import OpenAISampler
 from emgen.schemas.shared import vllm_server
-from emgen.schemas.shared.vllm_server import SETUP_HINT, find_vllm_python
-
-# Never read from the environment in practice: a local server needs no key, and the user's
-# OPENAI_API_KEY has no business travelling to it.
-_LOCAL_KEY_ENV = "EMGEN_VLLM_API_KEY"
+from emgen.schemas.shared.vllm_server import LOCAL_KEY_ENV, SETUP_HINT, find_vllm_python
 
 
 class VLLMSampler(BaseSampler):
@@ -97,7 +93,7 @@ class VLLMSampler(BaseSampler):
         self._client = OpenAISampler(
             model=self.server.model_name,
             base_url=self.server.base_url,
-            api_key_env=_LOCAL_KEY_ENV,
+            api_key_env=LOCAL_KEY_ENV,
             max_workers=self.max_workers,
             progress=self.progress,
         )

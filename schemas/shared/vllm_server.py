@@ -59,6 +59,9 @@ SETUP_HINT = (
     "run scripts/setup-vllm-env.sh (it creates .venv-vllm) or set EMGEN_VLLM_PYTHON to a "
     "Python that has vllm installed"
 )
+# The key variable a client of the local server reads. Never set in practice: the server needs
+# no key, and the user's OPENAI_API_KEY has no business travelling to it.
+LOCAL_KEY_ENV = "EMGEN_VLLM_API_KEY"
 
 
 def _repo_root() -> Path | None:
