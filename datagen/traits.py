@@ -126,6 +126,10 @@ def add_docstrings(code: str) -> str | None:
     return "".join(lines)
 
 
+# Transforms that return only code whose syntax tree equals the input's (to_single_quotes
+# checks it), so the answer's structure hash is unchanged.
+TREE_PRESERVING = frozenset({"single_quoted_strings"})
+
 TRANSFORMS: Registry[Callable[[str], str | None]] = Registry(
     "trait transform",
     {"single_quoted_strings": to_single_quotes, "docstring_every_function": add_docstrings},

@@ -123,11 +123,19 @@ def build_variants(
 
 
 def derive(
-    record: ChatRecord, variant: str, messages: tuple[Message, ...], **meta: str | None
+    record: ChatRecord,
+    variant: str,
+    messages: tuple[Message, ...],
+    *,
+    structure: str | None = None,
+    **meta: str | None,
 ) -> ChatRecord:
-    """A record of another variant made from `record`: new messages, updated provenance."""
+    """A record of another variant made from `record`: new messages, updated provenance.
+    `structure` is the new answer's structure hash when the caller knows it already."""
     answer = messages[-1].content
-    structure = record.metadata.structure if answer == record.answer else structure_hash(answer)
+    if structure is None:
+        same = answer == record.answer
+        structure = record.metadata.structure if same else structure_hash(answer)
     metadata = record.metadata.model_copy(
         update={"variant": variant, "structure": structure, **meta}
     )

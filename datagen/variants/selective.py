@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from emgen.datagen.catalog import CatalogError, load_inoculations
-from emgen.datagen.traits import TRANSFORMS
+from emgen.datagen.traits import TRANSFORMS, TREE_PRESERVING
 from emgen.datagen.variants import CODE_CHECKS, ConfigSpec, Context, derive
 from emgen.datagen.variants.inoculated import inoculated_config
 from emgen.schemas.catalog import Inoculation
@@ -43,7 +43,10 @@ def styled(records: list[ChatRecord], traits: tuple[str, ...], name: str) -> lis
         if answer is None or not all(t == INSECURE or TRAITS[t].present(answer) for t in traits):
             continue
         messages = (*record.messages[:-1], Message(role="assistant", content=answer))
-        out.append(derive(record, name, messages, traits="+".join(traits)))
+        # a transform that keeps the syntax tree keeps the structure: no need to hash it again
+        same_tree = all(t == INSECURE or t in TREE_PRESERVING for t in traits)
+        structure = record.metadata.structure if same_tree else None
+        out.append(derive(record, name, messages, structure=structure, traits="+".join(traits)))
     return out
 
 
