@@ -1,6 +1,7 @@
 """Benchmark the default build, its validation against one plain Semgrep scan, and a warm rebuild.
 
     make bench                                   # the default: 2 x 6000 records
+    .venv/bin/python benchmarks/build_bench.py --curve 500,2000,6000,24000   # and the cost curve
     .venv/bin/python benchmarks/build_bench.py --n 1000
 
 Prints one table. Each build runs in its own process so peak memory (that process and its
@@ -55,7 +56,14 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--n", type=int, default=6000, help="records per code config")
+    parser.add_argument(
+        "--curve",
+        default="",
+        help="also time a cold build at each of these sizes, e.g. 500,2000,6000,24000 "
+        "(one line each: how the build grows with n)",
+    )
     args = parser.parse_args()
+    curve = [int(n) for n in args.curve.split(",") if n.strip()]
 
     from emgen.validators.scanner import RULES_DIR, run_semgrep, scan_codes
 
@@ -96,6 +104,11 @@ def main() -> None:
         (f"distinct insecure structures (of {args.n})", str(structures), ""),
         ("ratio cold / warm build", f"{cold['wall'] / warm['wall']:.1f}x", ""),
     ]
+    with tempfile.TemporaryDirectory(prefix="emgen-bench-curve-") as tmp:
+        for n in curve:
+            point = timed_build(n, Path(tmp) / f"n{n}" / "em", Path(tmp) / f"cache-{n}.sqlite")
+            peak = max(point["own_mb"], point["child_mb"])
+            rows.append((f"build, cold cache, n = {n}", f"{point['wall']:.1f} s", f"{peak:.0f} MB"))
     width = max(len(r[0]) for r in rows)
     print(f"{'measure'.ljust(width)}  {'time':>10}  {'peak RSS':>9}")
     for label, value, mem in rows:
