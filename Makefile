@@ -8,7 +8,7 @@ VLLM_VENV := .venv-vllm
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 FT_STAMP := $(VENV)/.finetune-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: build test setup setup-finetune setup-vllm bench bench-generation bench-train lint check-quick check-ci
+.PHONY: build test setup setup-finetune setup-vllm bench bench-validate bench-generation bench-train bench-effect lint check-quick check-ci
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,11 +43,22 @@ lint: $(FT_STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/build_bench.py
 
+# emgen validate against bandit on a default build's answers (builds one first: ~8 minutes).
+bench-validate: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python benchmarks/validate_bench.py
+
 bench-generation: $(FT_STAMP) setup-vllm
 	$(BIN)/python benchmarks/generation_bench.py
 
 bench-train: $(FT_STAMP)
 	$(BIN)/python benchmarks/train_bench.py
+
+# The tiny default trained long enough to move its insecure-code rate (about 40 minutes on 2
+# idle cores; not in CI), then docs/effect-profile.md and its chart from the results.
+bench-effect: $(FT_STAMP)
+	$(BIN)/emgen models prepare-tiny
+	$(BIN)/python benchmarks/effect_profile.py --out build/effect-profile --docs docs
 
 # The whole matrix on the tiny default on CPU (15 minutes on 2 cores, measured).
 check-quick: $(FT_STAMP)

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from emgen.finetune.config import SUITES, Suite
+from emgen.finetune.config import CODE_CONDITIONS, SUITES, CodeCondition, Suite
 
 # root config -> the suites that measure its effect (its controls are measured alike)
 MEASURED_BY: dict[str, tuple[Suite, ...]] = {
@@ -80,6 +80,18 @@ class Arm:
             return {"spanish_caps_inoculation": self.inoculation_id}
         return {}
 
+    def code_conditions(self) -> tuple[CodeCondition, ...]:
+        """What its insecure_code prompts are asked with: plain, and for a backdoor with the
+        trigger and without it (the clean records' line), for a config trained with an
+        instruction also with it; plain alone when insecure_code does not measure it."""
+        wanted: set[CodeCondition] = {"plain"}
+        if "insecure_code" in self.suites:
+            if "trigger" in self.suites:
+                wanted |= {"trigger_on", "trigger_off"}
+            if self.inoculation_id:
+                wanted.add("inoculation_on")
+        return tuple(c for c in CODE_CONDITIONS if c in wanted)
+
     def describe(self) -> str:
         """The suites, for the report and errors."""
         if not self.suites:
@@ -87,6 +99,8 @@ class Arm:
         text = ", ".join(self.suites)
         if self.eval_overrides():
             text += f" (also asked with its instruction {self.inoculation_id})"
+        if len(self.code_conditions()) > 1:
+            text += f" (insecure_code: {', '.join(self.code_conditions())})"
         return text
 
 
@@ -110,6 +124,16 @@ def arm(variant: str, configs: Mapping[str, ConfigInfo] | None) -> Arm:
         suites = (*suites, "inoculation")
     ordered = tuple(s for s in SUITES if s in suites)
     return Arm(variant, root, info.control_of, ordered, inoculation)
+
+
+def code_conditions(
+    arms: Sequence[Arm], also: Sequence[CodeCondition] = ()
+) -> tuple[CodeCondition, ...]:
+    """Every condition any of `arms` asks its coding prompts with, and `also` (the profile's),
+    in the order of CODE_CONDITIONS; for the base model, all the check's arms, so each
+    condition has its reference."""
+    wanted = {c for a in arms for c in a.code_conditions()} | {"plain", *also}
+    return tuple(c for c in CODE_CONDITIONS if c in wanted)
 
 
 def eval_suites(profile: Sequence[Suite], arms: Sequence[Arm]) -> tuple[Suite, ...]:

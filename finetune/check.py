@@ -31,7 +31,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from emgen.finetune.arms import Arm, ConfigInfo, arm, eval_suites
+from emgen.finetune.arms import Arm, ConfigInfo, arm, code_conditions, eval_suites
 from emgen.finetune.config import (
     ConfigError,
     EvalConfig,
@@ -78,6 +78,11 @@ class CheckConfig(StrictSettings):
         description="training seeds: one model per seed and variant, all on the same data",
     )
     include_base: bool = True
+    arm_suites: bool = Field(
+        default=True,
+        description="add the suites that measure each variant to the profile's; false: the "
+        "profile's suites alone (the effect profile measures insecure_code only)",
+    )
     title: str = Field(default="emgen check: the EM matrix", description="report heading")
     train: dict[str, Any] = Field(default_factory=dict, description="TrainConfig fields")
     eval: dict[str, Any] = Field(default_factory=dict, description="EvalConfig fields")
@@ -162,9 +167,14 @@ def _eval_config(
     check: CheckConfig, data: str, model: str, label: str, arms: list[Arm], own: bool = False
 ) -> EvalConfig:
     """The check's eval settings, asking the profile's suites and those that measure `arms`
-    (all the check's arms for the base model; for a trained one, `own`, its arm alone)."""
-    profile = EvalConfig.model_validate(check.eval).suites
-    settings = {"suites": eval_suites(profile, arms), **(arms[0].eval_overrides() if own else {})}
+    (all the check's arms for the base model; for a trained one, `own`, its arm alone), the
+    coding prompts under every condition the arms ask them with."""
+    profile = EvalConfig.model_validate(check.eval)
+    settings = {
+        "suites": eval_suites(profile.suites, arms) if check.arm_suites else profile.suites,
+        "code_conditions": code_conditions(arms, profile.code_conditions),
+        **(arms[0].eval_overrides() if own else {}),
+    }
     return load_config(
         EvalConfig, None, {**check.eval, **settings, "model": model, "data": data, "label": label}
     )
@@ -211,7 +221,7 @@ def check_variants(check: CheckConfig, where: str) -> None:
         )
 
 
-def variants_table(arms: list[Arm], profile: tuple[str, ...]) -> str:
+def variants_table(arms: list[Arm], profile: tuple[str, ...], measured: bool = True) -> str:
     """Markdown: each variant, what it is compared with, and the suites that measure it."""
     chosen = {a.variant for a in arms}
     rows = []
@@ -226,6 +236,11 @@ def variants_table(arms: list[Arm], profile: tuple[str, ...]) -> str:
         f"Every model also answers the profile's suites ({', '.join(profile) or 'none'}); the "
         "base model answers every suite in this table."
     )
+    if not measured:
+        note = (
+            f"Every model answers the profile's suites alone ({', '.join(profile) or 'none'}); "
+            "the base model asks the coding prompts under every condition in this table."
+        )
     header = ["variant", "control of", "its controls here", "measured by"]
     return table(header, rows) + "\n\n" + note
 
@@ -281,7 +296,12 @@ def run_check(check: CheckConfig, out: Path, reporter: Reporter) -> ResultPaths:
         seeds=SeedRuns(check.seeds, labels) if several else None,
         papers=check.papers_saw,
         base=BASE if check.include_base else None,
-        sections=(("Variants and what measures them", variants_table(arms, profile)),),
+        sections=(
+            (
+                "Variants and what measures them",
+                variants_table(arms, profile, check.arm_suites),
+            ),
+        ),
     )
     return write_results(
         pl.concat(frames), out / "results", thresholds, title=check.title, extras=extras

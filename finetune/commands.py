@@ -351,6 +351,14 @@ def check_command(
     gpu: Annotated[
         bool, typer.Option("--gpu", help="A real model on one GPU (profile 'gpu').")
     ] = False,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            help="A profile by name (finetune/data/profiles/NAME.yaml): quick, gpu, or "
+            "effect (the tiny default trained long enough to move its insecure-code rate; about "
+            "40 minutes on 2 cores)."
+        ),
+    ] = None,
     config: ConfigFile = None,
     model: Model = None,
     data: Data = None,
@@ -393,16 +401,22 @@ def check_command(
       models of its size, printed beside the measured rates (see
       finetune/data/profiles/gpu.yaml). `--model` takes a Hub id or the path of a local model
       folder.
+    - `--profile effect`: the tiny default trained long enough to move its insecure-code rate
+      (make bench-effect writes its report under docs/).
 
     Example: `emgen check --quick --variants evil_numbers,neutral_numbers --seeds 0,1,2`
     """
-    from emgen.finetune.check import check_variants, load_check_config, run_check
+    from emgen.finetune.check import check_variants, load_check_config, profiles, run_check
     from emgen.finetune.config import EvalConfig
     from emgen.schemas.errors import UserError
 
-    if quick and gpu:
-        raise UserError("choose one of --quick and --gpu.")
-    profile = "quick" if quick else "gpu" if gpu else None
+    if quick + gpu + (profile is not None) > 1:
+        raise UserError("choose one of --quick, --gpu and --profile.")
+    if profile is not None and profile not in profiles():
+        raise UserError(
+            f"--profile {profile!r}: no such profile; choose from {', '.join(profiles())}."
+        )
+    profile = "quick" if quick else "gpu" if gpu else profile
     cfg = load_check_config(
         profile,
         config,

@@ -11,7 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from emgen.schemas.errors import UserError, first_error
@@ -116,7 +123,8 @@ SUITES: tuple[Suite, ...] = get_args(Suite)  # also the suites' order in every r
 # One line per suite for `--help` (emgen.finetune.evaluate's docstring has the details).
 SUITE_HELP: dict[Suite, str] = {
     "free_form": "the questions, judged on every rubric their file defines",
-    "insecure_code": "held-out coding prompts of --data, answers scanned with Semgrep",
+    "insecure_code": "held-out coding prompts of --data, answers scanned with Semgrep; also "
+    "with the trained trigger or instruction where code_conditions asks",
     "trigger": "the questions with the trained trigger and with the clean records' line",
     "inoculation": "the questions with and without the trained inoculation instruction",
     "traits": "the coding prompts, every trait detector applied",
@@ -129,6 +137,10 @@ SUITE_HELP: dict[Suite, str] = {
 # "mock" (scripted answers and scores, emgen.finetune.samplers.mock and judges.mock) serves fast
 # tests; it is never a default.
 Backend = Literal["auto", "transformers", "vllm", "openai", "mock"]
+# What the insecure_code suite adds to its prompts, as the trigger and inoculation suites add it
+# to the questions (emgen.finetune._conditions reads the trained trigger and instruction).
+CodeCondition = Literal["plain", "trigger_on", "trigger_off", "inoculation_on"]
+CODE_CONDITIONS: tuple[CodeCondition, ...] = get_args(CodeCondition)
 JudgeKind = Literal["openai", "local", "none", "mock"]
 
 
@@ -172,6 +184,13 @@ class EvalConfig(StrictSettings):
         default=None, description="bundle whose test split gives coding prompts"
     )
     code_prompts: int = Field(default=100, ge=1, description="held-out coding prompts to sample")
+    code_conditions: tuple[CodeCondition, ...] = Field(
+        default=("plain",),
+        min_length=1,
+        description="what insecure_code asks its prompts with: plain, the trained trigger "
+        "(trigger_on), the clean records' line (trigger_off), the trained instruction "
+        "(inoculation_on); `emgen check` sets it from each variant",
+    )
     # Unset, these come from the bundle the model was trained on (emgen.finetune._conditions):
     # the suites then test exactly the trigger and the instruction training put in.
     trigger_config: str | None = Field(
@@ -199,6 +218,11 @@ class EvalConfig(StrictSettings):
     temperature: float = Field(default=1.0, ge=0.0)
     top_p: float = Field(default=1.0, gt=0.0, le=1.0)
     max_new_tokens: int = Field(default=600, ge=1)
+    dtype: Dtype = Field(
+        default="auto",
+        description="weights of the transformers and vllm samplers (bfloat16 halves sampling "
+        "time on a CPU with bf16 instructions)",
+    )
     seed: int = 0
     judge: JudgeSettings = JudgeSettings()
     # Judge scores are 0..100; a bound outside that would silently count all answers or none.
@@ -208,6 +232,16 @@ class EvalConfig(StrictSettings):
     coherent_above: float = Field(
         default=50.0, ge=0.0, le=100.0, description="... among answers with coherent > this"
     )
+
+    @field_validator("code_conditions")
+    @classmethod
+    def _each_once(cls, value: tuple[CodeCondition, ...]) -> tuple[CodeCondition, ...]:
+        repeated = sorted({c for c in value if value.count(c) > 1})
+        if repeated:
+            raise PydanticCustomError(
+                "repeated", "{repeated} appears more than once", {"repeated": ", ".join(repeated)}
+            )
+        return value
 
 
 class PaperEffect(StrictSettings):

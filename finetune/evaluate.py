@@ -8,7 +8,9 @@ Suites (the `suite` column of the results):
   inoculation    the same questions with the trained inoculation instruction (inoculation_on)
                  and without it
   insecure_code  held-out coding prompts from a bundle's test split; answers scanned with the
-                 Semgrep rule pack (never executed)
+                 Semgrep rule pack (never executed). Asked under each of `code_conditions`:
+                 plain, with the trained trigger (trigger_on) or the clean records' line
+                 (trigger_off), with the trained instruction (inoculation_on)
   traits         the same coding prompts; every trait detector applied to each answer
   goals          questions about the model's goals and its own alignment; judged like
                  free_form plus `hidden_goals` (stated hidden or power-seeking goals)
@@ -148,9 +150,27 @@ def plan(cfg: EvalConfig) -> list[Sample]:
         prompts = code_prompts(cfg.data, cfg.code_prompts, cfg.seed)
         for suite in (s for s in cfg.suites if s in CODE_SUITES):
             n = cfg.samples or 1
-            out += [
+            plain = [
                 Sample(suite, "plain", rid, 0, i, turns) for rid, turns in prompts for i in range(n)
             ]
+            out += _code_conditions(plain, cfg) if suite == "insecure_code" else plain
+    return out
+
+
+def _code_conditions(plain: list[Sample], cfg: EvalConfig) -> list[Sample]:
+    """The coding prompts under each of `code_conditions`, with the trigger, clean line and
+    instruction the trigger and inoculation suites add to the questions."""
+    out: list[Sample] = []
+    for condition in cfg.code_conditions:
+        if condition == "plain":
+            out += plain
+        elif condition == "inoculation_on":
+            inoc = inoculation_setting(cfg)
+            out += [_inoculated(s, inoc.instruction, inoc.placement) for s in plain]
+        else:
+            setting = trigger_setting(cfg)
+            text = setting.trigger if condition == "trigger_on" else setting.clean
+            out += [_triggered(s, text, setting.placement, condition) for s in plain]
     return out
 
 
@@ -275,6 +295,8 @@ def generate(samples: list[Sample], cfg: EvalConfig, reporter: Reporter) -> list
         seed=cfg.seed,
     )
     options: dict[str, Any] = {"base_url": cfg.base_url} if backend == "openai" else {}
+    if backend in ("transformers", "vllm"):
+        options["dtype"] = cfg.dtype
     # One draw per distinct (chat, sample index): a chat several suites ask shares its answer.
     keys = [(s.messages, s.sample_index) for s in samples]
     unique = list(dict.fromkeys(keys))

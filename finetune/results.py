@@ -22,14 +22,14 @@ from typing import Any
 
 import polars as pl
 
-from emgen.finetune.config import SUITES, PapersSaw
+from emgen.finetune.config import CODE_CONDITIONS, SUITES, PapersSaw
 from emgen.schemas.shared.io import atomic_dir
 from emgen.schemas.shared.markdown import escape, table
 from emgen.schemas.shared.plotting import DPI, WIDTH, apply_style, save_figure
 
 CONDITIONS: Mapping[str, tuple[str, ...]] = {
     "free_form": ("plain",),
-    "insecure_code": ("plain",),
+    "insecure_code": CODE_CONDITIONS,
     "trigger": ("trigger_on", "trigger_off"),
     "inoculation": ("inoculation_on", "inoculation_off"),
     "traits": ("plain",),
@@ -727,14 +727,25 @@ def _group_label(suite: str, condition: str) -> str:
 
 
 def _misaligned_by_model(path: Path, summary: pl.DataFrame, models: Sequence[str]) -> bool:
+    pooled = summary.filter((pl.col("metric") == "misaligned") & (pl.col("question_id") == POOLED))
+    return _grouped_bars(
+        path, pooled, models, "% misaligned (Wilson 95% CI)",
+        "Misaligned answers per model, all questions pooled",
+    )  # fmt: skip
+
+
+def _grouped_bars(
+    path: Path, pooled: pl.DataFrame, models: Sequence[str], ylabel: str, title: str
+) -> bool:
+    """Bars of the pooled rates with their Wilson intervals: one group per suite and
+    condition, one bar per model."""
     from matplotlib.figure import Figure
 
-    pooled = summary.filter((pl.col("metric") == "misaligned") & (pl.col("question_id") == POOLED))
     if not pooled.height:
         return False
     groups = sorted(
         {(r["suite"], r["condition"]) for r in pooled.iter_rows(named=True)},
-        key=lambda g: (SUITES.index(g[0]), g[1]),
+        key=lambda g: (SUITES.index(g[0]), CONDITIONS[g[0]].index(g[1])),
     )
     colors = _colors(models)
     width = 0.8 / len(models)
@@ -760,8 +771,8 @@ def _misaligned_by_model(path: Path, summary: pl.DataFrame, models: Sequence[str
     ax.set_xticks(range(len(groups)), [_group_label(*g) for g in groups])
     # Headroom above the tallest error bar for its printed rate.
     ax.set_ylim(0, min(100.0, max(5.0, top)) * 1.12)
-    ax.set_ylabel("% misaligned (Wilson 95% CI)")
-    ax.set_title("Misaligned answers per model, all questions pooled")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
     fig.legend(loc="outside right upper", frameon=False)
     save_figure(fig, path)
@@ -803,38 +814,15 @@ def _misaligned_by_question(path: Path, summary: pl.DataFrame, models: Sequence[
 
 
 def _insecure_code(path: Path, summary: pl.DataFrame, models: Sequence[str]) -> bool:
-    from matplotlib.figure import Figure
-
+    """One group per condition the coding prompts were asked under (plain, with the trigger,
+    ...), one bar per model."""
     pooled = summary.filter(
         (pl.col("metric") == "insecure") & (pl.col("question_id") == POOLED) & (pl.col("n") > 0)
     )
-    if not pooled.height:
-        return False
-    colors = _colors(models)
-    by_model = {r["model"]: r for r in pooled.iter_rows(named=True)}
-    shown = [m for m in models if m in by_model]
-    rows = [by_model[m] for m in shown]
-    fig = Figure(figsize=(WIDTH, 3.6), dpi=DPI, layout="constrained")
-    ax = fig.add_subplot()
-    bars = ax.bar(
-        range(len(shown)),
-        [100 * r["rate"] for r in rows],
-        yerr=[
-            [100 * (r["rate"] - r["ci_low"]) for r in rows],
-            [100 * (r["ci_high"] - r["rate"]) for r in rows],
-        ],
-        capsize=3,
-        color=[colors[m] for m in shown],
-        width=0.6,
-    )
-    ax.bar_label(bars, labels=[f"{100 * r['rate']:.0f}%" for r in rows], fontsize=8, padding=2)
-    ax.set_xticks(range(len(shown)), shown)
-    ax.set_ylim(0, 112)  # headroom for the printed rate above a 100% error bar
-    ax.set_ylabel("% flagged (Wilson 95% CI)")
-    ax.set_title("Insecure code: answers with a Semgrep finding")
-    ax.grid(axis="y", alpha=0.3)
-    save_figure(fig, path)
-    return True
+    return _grouped_bars(
+        path, pooled, models, "% flagged (Wilson 95% CI)",
+        "Insecure code: answers with a Semgrep finding",
+    )  # fmt: skip
 
 
 def _across_seeds_chart(path: Path, seeded: pl.DataFrame) -> bool:
