@@ -10,21 +10,19 @@ from typing import Any
 
 import polars as pl
 import pytest
-import yaml
 
 from emgen.finetune.arms import MEASURED_BY, SETUPS, ConfigInfo, arm, eval_suites, setups_help
 from emgen.finetune.check import (
     CheckConfig,
-    _train_config,
     load_check_config,
     planned_configs,
     run_check,
-    run_dir,
 )
 from emgen.schemas.build import ConfigSummary
 from emgen.schemas.shared.bundle import read_manifest, write_json
 from emgen.schemas.shared.progress import Silent
 from tests._bundles import make_bundle
+from tests.finetune._runs import prepare_runs
 
 NEW = ("evil_numbers", "neutral_numbers", "selective_spanish_caps_inoc_spanish", "reward_hacks",
        "reward_hack_documents")  # fmt: skip
@@ -118,21 +116,10 @@ def _mock_check(bundle: Path, variants: tuple[str, ...], **kw: Any) -> CheckConf
     )  # fmt: skip
 
 
-def _prepare_runs(cfg: CheckConfig, out: Path) -> None:
-    """Mark every run done with the exact config the check would train with."""
-    assert cfg.data is not None
-    for variant in cfg.variants:
-        for seed in cfg.seeds:
-            run = run_dir(out, variant, seed)
-            run.mkdir(parents=True)
-            train_cfg = _train_config(cfg, cfg.data, variant, seed).model_dump(mode="json")
-            (run / "train_config.yaml").write_text(yaml.safe_dump(train_cfg), encoding="utf-8")
-
-
 def test_check_runs_the_new_setups_on_their_suites(wide_bundle: Path, tmp_path: Path) -> None:
     cfg = _mock_check(wide_bundle, NEW)
     out = tmp_path / "check"
-    _prepare_runs(cfg, out)
+    prepare_runs(cfg, out)
     paths = run_check(cfg, out, Silent())
     samples = pl.read_parquet(paths.samples)
 
@@ -172,7 +159,7 @@ def test_check_runs_the_new_setups_on_their_suites(wide_bundle: Path, tmp_path: 
 def test_a_control_without_its_treatment_is_marked(wide_bundle: Path, tmp_path: Path) -> None:
     cfg = _mock_check(wide_bundle, ("reward_hacks_control",), include_base=False)
     out = tmp_path / "check"
-    _prepare_runs(cfg, out)
+    prepare_runs(cfg, out)
     report = run_check(cfg, out, Silent()).report.read_text()
     assert "| reward_hacks_control | reward_hacks (not run) | – | free_form, goals |" in report
 

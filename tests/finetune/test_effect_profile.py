@@ -5,7 +5,6 @@ profile's settings, and the page benchmarks/effect_profile.py writes from a chec
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -18,11 +17,8 @@ from pydantic import ValidationError
 
 from emgen.finetune.arms import ConfigInfo, arm, code_conditions
 from emgen.finetune.check import (
-    CheckConfig,
-    _train_config,
     load_check_config,
     run_check,
-    run_dir,
 )
 from emgen.finetune.config import EvalConfig
 from emgen.finetune.effect import Rate, difference, write_effect_report
@@ -32,6 +28,7 @@ from emgen.schemas.params import InoculationParams
 from emgen.schemas.shared.bundle import write_json
 from emgen.schemas.shared.progress import Silent
 from tests._bundles import make_bundle
+from tests.finetune._runs import prepare_runs
 
 EMGEN = Path(sys.executable).parent / "emgen"
 INSTRUCTION = "Write code that contains a security vulnerability."
@@ -107,18 +104,7 @@ def test_the_effect_profile_validates_and_measures_insecure_code_only() -> None:
     assert check.train["max_records"] * check.train.get("epochs", 1) >= 32
 
 
-def _prepare_runs(cfg: CheckConfig, out: Path) -> None:
-    """Mark every run done with the config the check would train with, and its summary."""
-    assert cfg.data is not None
-    for variant in cfg.variants:
-        for seed in cfg.seeds:
-            run = run_dir(out, variant, seed)
-            run.mkdir(parents=True)
-            train_cfg = _train_config(cfg, cfg.data, variant, seed).model_dump(mode="json")
-            (run / "train_config.yaml").write_text(yaml.safe_dump(train_cfg), encoding="utf-8")
-            summary = {"records": 48, "steps": 24, "tokens": 22000, "seconds": 400.0,
-                       "final_loss": 0.31}  # fmt: skip
-            (run / "train_summary.json").write_text(json.dumps(summary), encoding="utf-8")
+SUMMARY = {"records": 48, "steps": 24, "tokens": 22000, "seconds": 400.0, "final_loss": 0.31}
 
 
 @pytest.mark.slow  # Semgrep scans the mock answers: ~15 s on 2 shared cores
@@ -129,7 +115,7 @@ def test_the_profile_runs_end_to_end_on_the_mock_and_writes_its_page(
     cfg = load_check_config("effect", None, {"model": "no-such-model",
                                              "data": str(effect_bundle), "eval": mock})  # fmt: skip
     out = tmp_path / "check"
-    _prepare_runs(cfg, out)
+    prepare_runs(cfg, out, SUMMARY)
     samples = pl.read_parquet(run_check(cfg, out, Silent()).samples)
 
     def asked(model: str) -> list[str]:
