@@ -91,6 +91,7 @@ class ScriptedServer:
         self.headers: list[dict[str, str]] = []  # per request received, names lowercased
         self.release = threading.Event()
         self._lock = threading.Lock()
+        self._script_lock = threading.Lock()
         self.errors: list[BaseException] = []  # script or handler failures, for assertions
         self._httpd = _Quiet(("127.0.0.1", 0), self._handler())
         self._httpd.errors = self.errors
@@ -120,7 +121,12 @@ class ScriptedServer:
         with self._lock:
             attempt = self.hits[rid]
             self.hits[rid] += 1
-        action = self.script(body, attempt)
+        # One script call at a time: scripts run emgen's own checks, and CPython 3.11
+        # (seen on 3.11.7) can corrupt ast.parse's recursion count when two threads parse at once
+        # ("AST constructor recursion depth mismatch", gh-106905). The actions it returns
+        # (sleeps, holds) still run concurrently.
+        with self._script_lock:
+            action = self.script(body, attempt)
         return rid, action, attempt
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
