@@ -255,6 +255,18 @@ def build(
     concurrency: Annotated[
         int, typer.Option(help="Model requests in flight at once.")
     ] = EngineOptions.concurrency,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="Send the openai backend's requests through the OpenAI Batch API: half the "
+            "list price, answered within 24 hours. A build killed while a batch runs finds it "
+            "again on its rerun and pays for nothing twice.",
+        ),
+    ] = False,
+    batch_poll: Annotated[
+        float, typer.Option(help="Seconds between looks at a submitted batch (with --batch).")
+    ] = EngineOptions.batch_poll,
     max_cost: Annotated[
         float | None,
         typer.Option(help="USD this run may spend on model requests (cached replies are free)."),
@@ -304,7 +316,9 @@ def build(
         similarity_threshold=similarity_threshold, numbers=numbers, arithmetic=arithmetic,
         backend=backend, model=model,
     )  # fmt: skip
-    engine = _engine_options(config, base_url, api_key_env, concurrency, max_cost, price)
+    engine = _engine_options(
+        config, base_url, api_key_env, concurrency, max_cost, price, batch, batch_poll
+    )
     check_config(config)  # build_bundle checks too, but here an error prints before the bars
     with progress_bars(not quiet, err_console) as reporter:
         manifest = build_bundle(
@@ -346,23 +360,28 @@ def _engine_options(
 ) -> EngineOptions | None:
     """The run options of a model backend; None (and none given) for the template backend."""
     if config.backend == "template":
-        given = [o for o, v in (("--base-url", base_url), ("--max-cost", max_cost),
-                                ("--price", price)) if v is not None]  # fmt: skip
+        model_only = (("--base-url", base_url), ("--max-cost", max_cost), ("--price", price),
+                      ("--batch", batch or None))  # fmt: skip
+        given = [o for o, v in model_only if v is not None]
         if given:
             raise UserError(f"{', '.join(given)} apply only with a model backend (--backend).")
         return None
+    batch: bool = False,
+    batch_poll: float = EngineOptions.batch_poll,
     if config.backend == "vllm" and base_url is not None:
         raise UserError(
             "--base-url applies only to the openai backend; vllm starts its own server."
         )
     options = EngineOptions(
         base_url=base_url, api_key_env=api_key_env, concurrency=concurrency,
-        max_cost=max_cost, price=_price(price),
+        max_cost=max_cost, price=_price(price), batch=batch, batch_poll=batch_poll,
     )  # fmt: skip
     options.check(config.model)
     return options
 
 
+    if config.backend == "vllm" and batch:
+        raise UserError("--batch applies only to the openai backend; vllm answers at once.")
 def _price(text: str | None) -> Price | None:
     if text is None:
         return None

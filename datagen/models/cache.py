@@ -65,6 +65,11 @@ class ReplyCache:
                     "checksum TEXT NOT NULL)"
                 )
                 self._db.execute("CREATE INDEX IF NOT EXISTS replies_key ON replies (key)")
+                # Batch API jobs submitted and not yet collected (emgen.datagen.models.batch).
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, done INTEGER NOT "
+                    "NULL DEFAULT 0)"
+                )
         except (sqlite3.Error, OSError) as exc:
             raise UserError(
                 f"the model reply cache {path} cannot be used ({why(exc)}); move it aside or "
@@ -103,12 +108,31 @@ class ReplyCache:
             },
             ensure_ascii=False,
         )
+        self._write(
+            "INSERT INTO replies (key, value, checksum) VALUES (?, ?, ?)",
+            (key, value, _checksum(key, value)),
+        )
+
+    def pending_batches(self) -> list[str]:
+        """Batches submitted and not yet collected, oldest first."""
+        with self._lock:
+            rows = (
+                self._connection()
+                .execute("SELECT id FROM batches WHERE done = 0 ORDER BY rowid")
+                .fetchall()
+            )
+        return [str(row[0]) for row in rows]
+
+    def record_batch(self, batch_id: str) -> None:
+        self._write("INSERT OR IGNORE INTO batches (id) VALUES (?)", (batch_id,))
+
+    def finish_batch(self, batch_id: str) -> None:
+        self._write("UPDATE batches SET done = 1 WHERE id = ?", (batch_id,))
+
+    def _write(self, sql: str, params: tuple[str, ...]) -> None:
         try:
             with self._lock, self._connection() as db:
-                db.execute(
-                    "INSERT INTO replies (key, value, checksum) VALUES (?, ?, ?)",
-                    (key, value, _checksum(key, value)),
-                )
+                db.execute(sql, params)
         except sqlite3.Error as exc:
             raise UserError(
                 f"cannot write to the model reply cache {self.path} ({why(exc)}); the answers "

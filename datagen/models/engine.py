@@ -12,7 +12,10 @@ What it adds to the `openai` client (whose own retries are off):
 - structured output: a JSON schema from a pydantic model (`response_format` json_schema); a
   reply that fails it is asked again once with the error, then counted as invalid;
 - accounting: prompt and completion tokens from `usage`, cost from a price table the user can
-  override, and a budget (`max_cost`) on what this run spends.
+  override, and a budget (`max_cost`) that is never passed: each request's worst cost is held
+  against it while the request is in flight;
+- the OpenAI Batch API (`batch`): the same requests, cache keys and answers, sent as batches
+  (emgen.datagen.models.batch) at half the price.
 
 The API key is read from an environment variable when the first uncached request is sent; it
 is never stored, and errors quote the server with the key replaced by ***.
@@ -25,12 +28,13 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, JsonValue, ValidationError
 
+from emgen.datagen.models.batch import BatchSender, LineResult, describe_line
 from emgen.datagen.models.cache import CachedReply, ReplyCache, request_key
 from emgen.schemas.errors import BackendError, UserError, first_error
 from emgen.schemas.shared.openai_client import describe_error, endpoint_host, open_client
@@ -73,6 +77,10 @@ PRICES: dict[str, Price] = {
 }
 
 
+# What the Batch API bills, as a share of the list price.
+BATCH_DISCOUNT = 0.5
+
+
 def price_for(model: str) -> Price | None:
     """The table's price of `model` (its longest known prefix), or None."""
     known = [k for k in PRICES if model == k or model.startswith(k + "-")]
@@ -93,6 +101,8 @@ class EngineOptions:
     backoff: float = 1.0  # first wait in seconds, doubled per retry
     max_wait: float = 60.0  # the longest single wait, Retry-After included
     breaker: int = 10  # failed attempts in a row (at least `concurrency`) that stop the run
+    batch: bool = False  # send through the OpenAI Batch API (half price, within 24 hours)
+    batch_poll: float = 30.0  # seconds between looks at a submitted batch
 
     def check(self, model: str | None = None) -> None:
         """One sentence for the first bad option; with `model`, also a budget without a price."""
@@ -102,6 +112,10 @@ class EngineOptions:
             raise UserError(f"--max-cost must be a positive number of USD, not {self.max_cost}.")
         if self.price is not None and not (self.price.prompt >= 0 and self.price.completion >= 0):
             raise UserError("--price must be two non-negative numbers: USD per million tokens.")
+        if not self.batch_poll > 0:
+            raise UserError(
+                f"--batch-poll must be a positive number of seconds, not {self.batch_poll}."
+            )
         if not self.timeout > 0 or self.retries < 0 or self.backoff < 0 or self.breaker < 1:
             raise UserError("the engine's timeout and breaker must be positive, its retries "
                             "and backoff not negative.")  # fmt: skip
@@ -114,7 +128,13 @@ class EngineOptions:
             )
 
     def price_of(self, model: str) -> Price | None:
-        return self.price or price_for(model)
+        """--price, else the table's; the Batch API bills half the table's list price."""
+        if self.price is not None:
+            return self.price
+        listed = price_for(model)
+        if listed is None or not self.batch:
+            return listed
+        return Price(listed.prompt * BATCH_DISCOUNT, listed.completion * BATCH_DISCOUNT)
 
 
 @dataclass(frozen=True)
@@ -198,11 +218,17 @@ class Engine:
         options.check(model)
         if backend not in BACKENDS:
             raise UserError(f"unknown model backend {backend!r}; known: {', '.join(BACKENDS)}.")
+        if options.batch and backend != "openai":
+            raise UserError(
+                "--batch applies only to the openai backend (the Batch API); a local vllm "
+                "serve answers at once."
+            )
         self.backend, self.model, self.options, self.cache = backend, model, options, cache
         self.host = LOCAL_VLLM if backend == "vllm" else endpoint_host(options.base_url)
         self._server: VLLMServer | None = None
         self.price = options.price_of(model)
         self._lock = threading.Lock()
+        self._budget = threading.Condition(self._lock)  # the budget's waits and releases
         self._stop = threading.Event()
         self._client: openai.OpenAI | None = None
         self._secret = ""
@@ -212,6 +238,8 @@ class Engine:
         # Only what this run sent: what the budget limits.
         self.sent = 0
         self.spent = 0.0
+        self._reserved = 0.0  # worst cost of the requests in flight under a budget
+        self._holding = 0  # how many they are
 
     def __repr__(self) -> str:
         return f"Engine(backend={self.backend!r}, model={self.model!r}, host={self.host!r})"
@@ -242,6 +270,7 @@ class Engine:
             "backend": self.backend,
             "model": self.model,
             "endpoint_host": self.host,
+            "batch_api": self.options.batch,
             "requests": self.replies,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
@@ -258,29 +287,61 @@ class Engine:
         checks: Sequence[Callable[[M], str | None] | None] | None = None,
     ) -> list[M | Invalid]:
         """Per request, in order, its reply as `schema` (and passing its check, if any), or
-        Invalid once a second reply, asked with the first one's error, failed as well."""
+        Invalid once a second reply, asked with the first one's error, failed as well.
+
+        Two rounds: every first request, then a follow-up for each reply that failed. The
+        checks run on this thread (they parse code, which CPython 3.11 does not do safely on
+        two threads at once)."""
         fmt = response_format(schema)
         extra = list(checks) if checks is not None else [None] * len(requests)
-
-        def one(i: int) -> M | Invalid:
-            request, check = requests[i], extra[i]
-            first = self.complete(request, fmt).text
-            parsed = parse_reply(first, schema, check)
-            if not isinstance(parsed, str):
-                return parsed
-            note = (
-                f"That reply was not accepted: {parsed}. Answer again with one JSON object that "
-                "follows the schema and the instructions."
+        firsts = self._texts(requests, fmt)
+        results: list[M | Invalid | str] = [
+            parse_reply(text, schema, check) for text, check in zip(firsts, extra, strict=True)
+        ]
+        again = [i for i, r in enumerate(results) if isinstance(r, str)]
+        followups = [
+            requests[i].followup(
+                firsts[i],
+                f"That reply was not accepted: {results[i]}. Answer again with one JSON object "
+                "that follows the schema and the instructions.",
             )
-            second = self.complete(request.followup(first, note), fmt).text
-            parsed = parse_reply(second, schema, check)
-            return parsed if not isinstance(parsed, str) else Invalid(parsed)
+            for i in again
+        ]
+        for i, text in zip(again, self._texts(followups, fmt), strict=True):
+            parsed = parse_reply(text, schema, extra[i])
+            results[i] = parsed if not isinstance(parsed, str) else Invalid(parsed)
+        return [r for r in results if not isinstance(r, str)]
 
-        return self._map(one, len(requests))
+    def _texts(self, requests: Sequence[ChatRequest], fmt: dict[str, Any] | None) -> list[str]:
+        """The reply texts of `requests`, in order: through the Batch API first when the
+        options ask for it (which fills the cache), else sent live on up to `concurrency`
+        threads."""
+        if self.options.batch and requests:
+            self._through_batches(requests, fmt)
+        return self._map(lambda i: self.complete(requests[i], fmt).text, len(requests))
 
     def complete(self, request: ChatRequest, fmt: dict[str, Any] | None = None) -> CachedReply:
         """The reply to `request`: from the cache, or sent (then cached) and counted."""
-        key = request_key(
+        key = self.key_of(request, fmt)
+        reply = self.cache.get(key)
+        if reply is None:
+            worst = self._reserve(request, fmt)
+            try:
+                reply = self._send(request, fmt)
+                self.cache.put(key, reply)
+            except BaseException:
+                self._settle(worst, None)
+                raise
+            self._settle(worst, reply)
+        with self._lock:
+            self.replies += 1
+            self.prompt_tokens += reply.prompt_tokens
+            self.completion_tokens += reply.completion_tokens
+        return reply
+
+    def key_of(self, request: ChatRequest, fmt: dict[str, Any] | None) -> str:
+        """The cache key of `request`: what changes its answer, not how it was sent."""
+        return request_key(
             {
                 "backend": self.backend,
                 "model": self.model,
@@ -294,18 +355,150 @@ class Engine:
                 "sample": request.sample,
             }
         )
-        reply = self.cache.get(key)
-        if reply is None:
-            reply = self._send(request, fmt)
-            self.cache.put(key, reply)
-            with self._lock:
+
+    def body_of(self, request: ChatRequest, fmt: dict[str, Any] | None) -> dict[str, Any]:
+        """The chat completion request's JSON body."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": r, "content": c} for r, c in request.messages],
+            "temperature": request.temperature,
+            "max_tokens": request.max_tokens,
+        }
+        if fmt is not None:
+            body["response_format"] = fmt
+        if request.seed is not None:
+            body["seed"] = request.seed
+        return body
+
+    def _through_batches(self, requests: Sequence[ChatRequest], fmt: dict[str, Any] | None) -> None:
+        """Answer every uncached request of `requests` through the Batch API, into the cache.
+
+        A batch an earlier run submitted and did not collect (killed while it waited) is
+        collected first, so nothing is paid for twice. Requests whose lines failed go again in
+        a new batch, up to `retries` times; a refused one (a 4xx other than 408, 409, 429) is
+        one sentence. Under --max-cost only as many requests are sent as their worst cost
+        allows, then the budget's sentence.
+        """
+        sender = BatchSender(
+            self._open(), self.cache, poll=self.options.batch_poll,
+            retries=self.options.retries, backoff=self.options.backoff,
+            secret=self._secret, where=self.host,
+        )  # fmt: skip
+        for batch_id in self.cache.pending_batches():
+            self._keep(sender.collect(batch_id))
+        missing: dict[str, ChatRequest] = {}
+        for request in requests:
+            key = self.key_of(request, fmt)
+            if key not in missing and self.cache.get(key) is None:
+                missing[key] = request
+        failed_rounds = 0
+        while missing:
+            chosen = self._affordable(missing, fmt)
+            results = sender.collect(
+                sender.submit({key: self.body_of(missing[key], fmt) for key in chosen})
+            )
+            failed = self._keep(results)
+            for key in chosen:
+                if key not in results:  # an expired batch never ran it
+                    failed[key] = LineResult(None, 0, "the batch expired before it ran")
+                if key not in failed:
+                    del missing[key]
+            refused = [r for r in failed.values() if _refusal(r.status)]
+            if refused:
+                raise UserError(
+                    f"the Batch API at {self.host} refused a request for model {self.model!r}: "
+                    f"status {refused[0].status}, {describe_line(refused[0], self._secret)}."
+                )
+            if failed:
+                failed_rounds += 1
+                if failed_rounds > self.options.retries:
+                    raise UserError(
+                        f"{len(missing)} requests to the Batch API at {self.host} still had no "
+                        f"answer after {failed_rounds} batches (the last problem: "
+                        f"{describe_line(next(iter(failed.values())), self._secret)}); the "
+                        f"{self.sent} replies received are cached, so a rerun continues from them."
+                    )
+
+    def _affordable(
+        self, missing: Mapping[str, ChatRequest], fmt: dict[str, Any] | None
+    ) -> list[str]:
+        """The keys of `missing`, in order, whose worst costs together fit what is left of the
+        budget (all of them without --max-cost); the budget's UserError if not even one."""
+        if self.options.max_cost is None:
+            return list(missing)
+        left, chosen = self.options.max_cost - self.spent, []
+        for key, request in missing.items():
+            left -= self.worst_cost(request, fmt)
+            if left < 0:
+                break
+            chosen.append(key)
+        if not chosen:
+            raise self._spent_error()
+        return chosen
+
+    def _keep(self, results: Mapping[str, LineResult]) -> dict[str, LineResult]:
+        """Cache the answered lines of a batch (each custom id is a cache key); the rest."""
+        failed: dict[str, LineResult] = {}
+        for key, result in results.items():
+            try:
+                if result.body is None:
+                    raise _BadReply(result.problem)
+                reply = _reply_of(result.body)
+            except _BadReply as exc:
+                failed[key] = result if result.body is None else LineResult(None, 0, str(exc))
+                continue
+            if self.cache.get(key) is None:
+                self.cache.put(key, reply)
+                self._settle(None, reply)
+        return failed
+
+    def _settle(self, reserved: float | None, reply: CachedReply | None) -> None:
+        """Release a request's reservation and count what its reply (if any) cost, at once,
+        so a request waiting for budget never sees the one without the other."""
+        with self._budget:
+            if reserved is not None:
+                self._reserved -= reserved
+                self._holding -= 1
+            if reply is not None:
                 self.sent += 1
                 self.spent += self.cost_of(reply.prompt_tokens, reply.completion_tokens)
-        with self._lock:
-            self.replies += 1
-            self.prompt_tokens += reply.prompt_tokens
-            self.completion_tokens += reply.completion_tokens
-        return reply
+            self._budget.notify_all()
+
+    def worst_cost(self, request: ChatRequest, fmt: dict[str, Any] | None) -> float:
+        """The most `request` can cost: every byte of its messages (and schema) a token, plus
+        a few per message for the chat format, and all of `max_tokens`."""
+        prompt = sum(len(content.encode()) + 8 for _, content in request.messages)
+        if fmt is not None:
+            prompt += len(json.dumps(fmt).encode())
+        return self.cost_of(prompt + 8, request.max_tokens)
+
+    def _reserve(self, request: ChatRequest, fmt: dict[str, Any] | None) -> float | None:
+        """Hold `request`'s worst cost against --max-cost until its reply is counted, so the
+        requests in flight together can never spend past the budget. Waits while others are
+        in flight (their replies usually cost less than feared); the budget's UserError when
+        nothing is in flight and the request still does not fit."""
+        limit = self.options.max_cost
+        if limit is None:
+            return None
+        worst = self.worst_cost(request, fmt)
+        with self._budget:
+            while self.spent + self._reserved + worst > limit:
+                if not self._holding:
+                    raise self._spent_error()
+                if self._stop.is_set():
+                    raise _Stopped()
+                self._budget.wait(0.2)
+            self._reserved += worst
+            self._holding += 1
+        return worst
+
+    def _spent_error(self) -> UserError:
+        return UserError(
+            f"the --max-cost budget of ${self.options.max_cost:.2f} is spent (${self.spent:.4f} "
+            f"on {self.sent} requests to {self.host}, and the next could cost more than is "
+            "left); the replies are cached, so rerunning with a higher --max-cost continues "
+            "without paying for them again."
+        )
 
     def _map(self, fn: Callable[[int], R], n: int) -> list[R]:
         """`fn(0..n-1)` on up to `concurrency` threads, results in order. The first failure
@@ -359,32 +552,14 @@ class Engine:
     def _send(self, request: ChatRequest, fmt: dict[str, Any] | None) -> CachedReply:
         import openai
 
-        opts = self.options
-        with self._lock:
-            if opts.max_cost is not None and self.spent >= opts.max_cost:
-                raise UserError(
-                    f"the --max-cost budget of ${opts.max_cost:.2f} is spent (${self.spent:.4f} "
-                    f"on {self.sent} requests to {self.host}); the replies are cached, so "
-                    "rerunning with a higher --max-cost continues without paying for them again."
-                )
         client = self._open()
-        extra: dict[str, Any] = {}
-        if fmt is not None:
-            extra["response_format"] = fmt
-        if request.seed is not None:
-            extra["seed"] = request.seed
+        body = self.body_of(request, fmt)
         attempt = 0
         while True:
             if self._stop.is_set():
                 raise _Stopped()
             try:
-                response = client.chat.completions.create(
-                    model=self.model,
-                    messages=[{"role": r, "content": c} for r, c in request.messages],  # type: ignore[misc]
-                    temperature=request.temperature,
-                    max_tokens=request.max_tokens,
-                    **extra,
-                )
+                response = client.chat.completions.create(**body)
                 reply = _reply_of(response)
             except (
                 openai.APIConnectionError,  # timeouts and dropped connections too
@@ -481,16 +656,25 @@ class Engine:
             server.stop()
 
 
+def _refusal(status: int) -> bool:
+    """A status that asking again will not change."""
+    return 400 <= status < 500 and status not in (408, 409, 429)
+
+
 def _reply_of(response: Any) -> CachedReply:
-    """The text and token counts of a completion's first choice."""
-    choices = getattr(response, "choices", None)
+    """The text and token counts of a completion's first choice (the client's object, or a
+    batch line's JSON body)."""
+
+    def get(obj: Any, name: str) -> Any:
+        return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+    choices = get(response, "choices")
     if not choices:
         raise _BadReply("the server answered with no choices")
-    message = getattr(choices[0], "message", None)
-    text = getattr(message, "content", None)
-    usage = getattr(response, "usage", None)
+    text = get(get(choices[0], "message"), "content")
+    usage = get(response, "usage")
     return CachedReply(
         text=text if isinstance(text, str) else "",
-        prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-        completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+        prompt_tokens=int(get(usage, "prompt_tokens") or 0),
+        completion_tokens=int(get(usage, "completion_tokens") or 0),
     )

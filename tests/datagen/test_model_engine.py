@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from emgen.datagen.models import (
     ReplyCache,
     price_for,
 )
+from emgen.datagen.models.engine import response_format
 from emgen.schemas.errors import UserError
 from tests._openai_server import (
     Action,
@@ -180,20 +182,33 @@ def test_a_refused_request_is_one_sentence_without_the_key(
     assert SECRET not in (tmp_path / "replies.sqlite").read_bytes().decode("utf-8", "replace")
 
 
-def test_budget_stops_cleanly_and_a_rerun_pays_only_for_the_rest(tmp_path: Path) -> None:
+def test_budget_stops_cleanly_is_never_overspent_and_a_rerun_pays_only_for_the_rest(
+    tmp_path: Path,
+) -> None:
     def ok(body: dict[str, Any], attempt: int) -> Action:
-        return Reply(json.dumps({"value": body["seed"]}), prompt_tokens=100, completion_tokens=50)
+        return Sleep(0.2, Reply(json.dumps({"value": body["seed"]}), 100, 50))
 
     price = Price(prompt=1000.0, completion=1000.0)  # $0.15 a reply
     with ScriptedServer(ok) as server:
-        eng = engine(tmp_path, server.base_url, concurrency=1, max_cost=0.3, price=price)
-        with pytest.raises(UserError, match=r"--max-cost budget of \$0.30 is spent") as caught:
-            eng.structured(requests(5), Answer)
+        # Four in flight at once would spend $0.60; the budget holds each request's worst cost
+        # until its reply is counted, so exactly two fit: $0.15 + worst, then $0.30 + worst.
+        asks = [replace(r, max_tokens=100) for r in requests(5)]
+        eng = engine(tmp_path, server.base_url, concurrency=4, price=price)
+        worst = eng.worst_cost(asks[0], response_format(Answer))
+        assert 0.15 < worst < 1.0
+        eng.close()
+        limit = 0.15 + worst + 0.01
+        eng = engine(tmp_path, server.base_url, concurrency=4, max_cost=limit, price=price)
+        with pytest.raises(
+            UserError, match=rf"--max-cost budget of \${limit:.2f} is spent"
+        ) as caught:
+            eng.structured(asks, Answer)
         assert "rerunning with a higher --max-cost" in str(caught.value)
         assert sum(server.hits.values()) == 2
+        assert eng.spent == pytest.approx(0.30) and eng.spent <= limit
         eng.close()
-        more = engine(tmp_path, server.base_url, concurrency=1, max_cost=1.0, price=price)
-        results = more.structured(requests(5), Answer)
+        more = engine(tmp_path, server.base_url, concurrency=4, max_cost=10.0, price=price)
+        results = more.structured(asks, Answer)
         assert [r.value for r in results if isinstance(r, Answer)] == [0, 1, 2, 3, 4]
         assert sum(server.hits.values()) == 5 and more.sent == 3
         assert more.stats()["cost_usd"] == pytest.approx(0.75)

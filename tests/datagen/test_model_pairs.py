@@ -175,7 +175,9 @@ def digests(root: Path) -> dict[str, str]:
     }
 
 
-def start_build(work: Path, cache: Path, base_url: str, key: str | None) -> subprocess.Popen[str]:
+def start_build(
+    work: Path, cache: Path, base_url: str, key: str | None, extra: tuple[str, ...] = ()
+) -> subprocess.Popen[str]:
     work.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
     env["EMGEN_CACHE_DIR"] = str(cache)
@@ -184,7 +186,7 @@ def start_build(work: Path, cache: Path, base_url: str, key: str | None) -> subp
     command = [
         EMGEN, "build", "--out", "em", "--n", "12", "--families", ",".join(FAMILIES),
         "--mix", "uniform", "--dialogues", "0", "--documents", "0", "--numbers", "0",
-        "--backend", "openai", "--model", "test-model", "--base-url", base_url, "-q",
+        "--backend", "openai", "--model", "test-model", "--base-url", base_url, "-q", *extra,
     ]  # fmt: skip
     return subprocess.Popen(
         command, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
