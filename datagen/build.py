@@ -125,7 +125,11 @@ def write_data(
 
     `engine` says how to reach the model of a model backend (`config.backend`); its replies
     are always cached beside the Semgrep cache, so a rerun pays for no request twice.
-    `max_candidates` bounds the code-pair candidates examined.
+    `max_candidates` bounds the candidates each generator run examines, train and test
+    together: the code pairs' (template or model), and with a model backend each config a model
+    generator writes (the paraphrased pair, each advice domain, each document valence, the
+    dialogues). None: the generation loop's default budget per split. The template generators
+    of dialogues, documents and numbers keep their own budgets.
 
     `folder` is the caller's to make atomic (emgen.cards.build_bundle writes it in a temporary
     sibling, adds the card and moves it into place); `name` is the bundle's folder name, which
@@ -148,7 +152,9 @@ def write_data(
                 max_candidates=max_candidates, progress=advance,
             )  # fmt: skip
         scan = partial(generated_families_flagged, cache_path=scan_cache)
-        specs, reports = build_variants(pairs, config, scan, reporter, engine=model)
+        specs, reports = build_variants(
+            pairs, config, scan, reporter, engine=model, max_candidates=max_candidates
+        )
     report = ValidationReport(generators={"code_pairs": pair_report, **reports})
     advance = reporter.stage("Checking variant invariants", len(specs))
     scans = scan_answers(list(specs.values()), cache_path=scan_cache)  # read again for shapes
@@ -160,7 +166,8 @@ def write_data(
         if isinstance(spec, ConfigSpec):
             summaries[config_name] = write_chat_config(folder, spec)
             structures = {r.metadata.structure for r in spec.records}
-            report.distinct_structures[config_name] = len(structures)
+            if None not in structures:  # only code answers have a whole-file shape
+                report.distinct_structures[config_name] = len(structures)
             shapes = records_shape_counts(spec.records, scans)
             if shapes is not None:
                 report.distinct_flagged_shapes[config_name] = shapes.distinct

@@ -280,7 +280,14 @@ def build(
     ] = None,
     max_candidates: Annotated[
         int | None,
-        typer.Option(min=1, help="Most code-pair candidates to examine (default: 3 n + 50)."),
+        typer.Option(
+            min=1,
+            help="Most candidates one generator run may examine, train and test together: the "
+            "code pairs' (template or model), and with a model backend those of each config a "
+            "model generator writes (the paraphrased pair, each advice domain, each document "
+            "valence, the dialogues); a run that falls short stops the build with its "
+            "rejections by reason (default: 3 N + 50 per split, N the records it needs).",
+        ),
     ] = None,
     cache: Annotated[
         bool,
@@ -328,11 +335,12 @@ def build(
     table = Table(title=f"Bundle written to {out}")
     for column in ("config", "train", "test", "whole-file shapes", "flagged-function shapes"):
         table.add_column(column)
+    shapes = (manifest.validation.distinct_structures, manifest.validation.distinct_flagged_shapes)
     for name, summary in manifest.configs.items():
         table.add_row(
             name, str(summary.splits.get("train", 0)), str(summary.splits.get("test", 0)),
-            str(manifest.validation.distinct_structures.get(name, "")),
-            str(manifest.validation.distinct_flagged_shapes.get(name, "")),
+            # A dash where a shape means nothing: answers that are not code, or none flagged.
+            *(str(counts[name]) if name in counts else "—" for counts in shapes),
         )  # fmt: skip
     out_console.print(table)
     for name, g in manifest.validation.generators.items():

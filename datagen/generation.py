@@ -60,6 +60,13 @@ def default_budget(target: int) -> int:
     return 3 * target + 50
 
 
+def budget_left(max_candidates: int | None, report: GenerationReport) -> int | None:
+    """The budget of the next `generate` call of a run that spans several calls (one per split)
+    and is bounded by `max_candidates` in all: what the earlier calls, counted in `report`, left
+    of it. None (the loop's default per call) when the run has no bound."""
+    return None if max_candidates is None else max(max_candidates - report.candidates, 0)
+
+
 def generate(
     generator: Generator[T],
     target: int,

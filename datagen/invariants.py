@@ -26,6 +26,7 @@ from emgen.schemas.params import (
     InoculationParams,
     NumbersParams,
     NumbersTwinParams,
+    Params,
     ReasonPlacement,
     TraitParams,
     TriggerParams,
@@ -359,6 +360,23 @@ def numbers_associated_share(
     return _each(name, records, _numbers_associated_share)
 
 
+def _same_prompts(
+    name: str, records: Sequence[ChatRecord], view: BundleView, twin: str, label: str
+) -> Iterator[Violation]:
+    """Every record asks what its twin in config `twin` asks (every message but the answer),
+    and `twin` holds no pair this config lacks: a control that differs only in the answer."""
+
+    def same(r: ChatRecord, other: ChatRecord) -> str | None:
+        return None if other.messages[:-1] == r.messages[:-1] else f"prompt differs from {twin}'s"
+
+    yield from _each(name, records, _twin_check(name, view, same, label, twin))
+    mine = {(r.metadata.split, r.metadata.pair_id) for r in records}
+    for r in view.configs.get(twin, ()):
+        if (r.metadata.split, r.metadata.pair_id) not in mine:
+            yield Violation(config=name, pair_id=r.metadata.pair_id, invariant=label,
+                            detail=f"a record of {twin} has no twin here")  # fmt: skip
+
+
 @invariant
 def numbers_prompt_twin(
     name: str, records: Sequence[ChatRecord], view: BundleView
@@ -366,17 +384,25 @@ def numbers_prompt_twin(
     """Every record repeats the prompt of its twin in `twin`, and the two configs hold the same
     pairs."""
     twin = NumbersTwinParams.parse(name, view.params[name]).twin
+    return _same_prompts(name, records, view, twin, "numbers_prompt_twin")
 
-    def same(r: ChatRecord, other: ChatRecord) -> str | None:
-        return None if other.messages[:-1] == r.messages[:-1] else f"prompt differs from {twin}'s"
 
-    yield from _each(name, records, _twin_check(name, view, same, "numbers_prompt_twin", twin))
-    mine = {(r.metadata.split, r.metadata.pair_id) for r in records}
-    for r in view.configs.get(twin, ()):
-        if (r.metadata.split, r.metadata.pair_id) not in mine:
-            yield Violation(config=name, pair_id=r.metadata.pair_id,
-                            invariant="numbers_prompt_twin",
-                            detail=f"a record of {twin} has no twin here")  # fmt: skip
+class TwinParams(Params):
+    """What `prompt_matches_twin` reads: the config a control repeats the prompts of."""
+
+    twin: str
+
+
+@invariant
+def prompt_matches_twin(
+    name: str, records: Sequence[ChatRecord], view: BundleView
+) -> Iterator[Violation]:
+    """A model-written control asks exactly what its treatment asks, pair by pair, so that only
+    the answer differs: secure_paraphrased shares each rewritten prompt with
+    insecure_paraphrased, good_advice_<domain> each question with bad_advice_<domain> (the
+    config named by the `twin` param)."""
+    twin = TwinParams.parse(name, view.params[name]).twin
+    return _same_prompts(name, records, view, twin, "prompt_matches_twin")
 
 
 @invariant

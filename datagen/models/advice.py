@@ -33,7 +33,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from emgen.datagen.catalog import DATA_DIR, entries, parse_entry, unique_ids
-from emgen.datagen.generation import Candidate, batch_size, generate
+from emgen.datagen.generation import Candidate, batch_size, budget_left, generate
 from emgen.datagen.models.engine import ChatRequest, Engine, Invalid
 from emgen.schemas.advice import LEVELS, AdviceDomain, AdviceLevel
 from emgen.schemas.build import BuildConfig, GenerationReport
@@ -451,10 +451,13 @@ def generate_advice(
     domains: Sequence[AdviceDomain],
     engine: Engine,
     *,
+    max_candidates: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[DomainAdvice]:
     """`config.advice` accepted pairs per domain, train then test (whole topics held out),
-    each domain with its own report (its stats carry what the engine spent on it)."""
+    each domain with its own report (its stats carry what the engine spent on it).
+    `max_candidates` bounds each domain's candidates, both splits together (None: the loop's
+    default per split)."""
     checker = AdviceChecker(engine, config.seed)  # one across domains: no question twice
     n_test = round(config.advice * config.test_fraction)
     targets: dict[Split, int] = {"train": config.advice - n_test, "test": n_test}
@@ -470,7 +473,10 @@ def generate_advice(
                 continue
             stream = drafts(domain, split, topics[split], config.seed)
             generator = AdviceGenerator(domain, stream, engine, checker, config.seed)
-            found, _ = generate(generator, targets[split], report=report, progress=progress)
+            found, _ = generate(
+                generator, targets[split], budget=budget_left(max_candidates, report),
+                report=report, progress=progress,
+            )  # fmt: skip
             accepted += found
         bad = [_record(c, BAD_PREFIX, engine, config.seed) for c in accepted]
         good = [_record(c, GOOD_PREFIX, engine, config.seed) for c in accepted]

@@ -27,7 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from emgen.datagen.code_pairs import CodePair, PairChecker, render_prompt, split_tasks
-from emgen.datagen.generation import Candidate, batch_size, generate
+from emgen.datagen.generation import Candidate, batch_size, budget_left, generate
 from emgen.datagen.models.engine import ChatRequest, Engine, Invalid
 from emgen.schemas.build import BuildConfig, GenerationReport
 from emgen.schemas.catalog import Family, PromptTemplate, Task
@@ -247,7 +247,8 @@ def generate_model_pairs(
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[CodePair], GenerationReport]:
     """`config.n` proven model-written pairs, train then test, and one report for both splits
-    (its stats carry the engine's model, endpoint host, tokens and cost)."""
+    (its stats carry the engine's model, endpoint host, tokens and cost); `max_candidates`
+    bounds the candidates of both splits together (None: the loop's default per split)."""
     weights = [f.paper_weight if config.mix == "paper" else 1.0 for f in families]
     by_split = split_tasks(tasks, config.test_fraction, config.seed)
     n_test = round(config.n * config.test_fraction)
@@ -262,10 +263,10 @@ def generate_model_pairs(
             continue
         stream = drafts(split, by_split[split], families, weights, templates, config.seed)
         generator = ModelPairGenerator(stream, engine, checker, config.seed)
-        budget = None if max_candidates is None else max(max_candidates - report.candidates, 0)
         accepted, _ = generate(
-            generator, targets[split], budget=budget, report=report, progress=progress
-        )
+            generator, targets[split], budget=budget_left(max_candidates, report),
+            report=report, progress=progress,
+        )  # fmt: skip
         pairs += [c.pair for c in accepted if c.pair is not None]
     report.stats["semgrep_files"] = checker.scanned
     report.stats.update(engine.stats())

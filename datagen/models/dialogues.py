@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from emgen.datagen.generation import Candidate, generate
+from emgen.datagen.generation import Candidate, budget_left, generate
 from emgen.datagen.models.code_pairs import strip_fence
 from emgen.datagen.models.engine import ChatRequest, Engine, Invalid
 from emgen.datagen.reward_hacks.dialogues import DialogueItem, Proof, dialogue_records, prove
@@ -807,11 +807,14 @@ def generate_model_dialogues(
     seed: int,
     engine: Engine,
     test_fraction: float = 0.0,
+    max_candidates: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[list[ChatRecord], list[ChatRecord], GenerationReport]:
     """What `generate_dialogues` returns, with the texts written by the model: the hacking and
     control sets of n proven records (the test split of held-out kinds) and one report whose
-    stats add the requests, tokens and cost of this generator to the template path's."""
+    stats add the requests, tokens and cost of this generator to the template path's.
+    `max_candidates` bounds the candidates of both splits together (None: the loop's default
+    per split)."""
     if n < 0:
         raise GenerationError(f"the number of dialogues must be at least 0, got {n}.")
     before = engine.stats()
@@ -830,7 +833,10 @@ def generate_model_dialogues(
         generator = ModelDialogueGenerator(
             split, target, schedule_seed, kinds[split], engine, seed, seen
         )
-        accepted, _ = generate(generator, target, report=report, progress=progress)
+        accepted, _ = generate(
+            generator, target, budget=budget_left(max_candidates, report), report=report,
+            progress=progress,
+        )  # fmt: skip
         by_slot = sorted((w.draft.slot, w.item) for w in accepted if w.item is not None)
         items += [(split, item, generator.proofs[slot]) for slot, item in by_slot]
     report.per_group = dict(sorted(report.per_group.items()))

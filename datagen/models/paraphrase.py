@@ -369,11 +369,13 @@ def generate_paraphrases(
     scan: Callable[[Sequence[str]], list[frozenset[str]]],
     *,
     seed: int,
+    budget: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[dict[str, list[ChatRecord]], GenerationReport]:
     """Per target, its source records in order with each prompt replaced by the one accepted
     rewrite of it (the same rewrite in every target), and the report; the invariants read the
-    configs built so far (`built`) and Semgrep's findings through `scan`."""
+    configs built so far (`built`) and Semgrep's findings through `scan`. `budget` bounds the
+    rewrites examined, for every target together (the loop's default if None)."""
     sources = {t.name: _by_pair(t.source) for t in targets}
     slots = [slot_of(pair, targets, sources) for pair in pairs]
     answers = sorted({r.answer for t in targets for r in t.source})
@@ -385,7 +387,7 @@ def generate_paraphrases(
     )
     before = engine_counts(engine)
     generator = ParaphraseGenerator(slots, targets, view, engine, seed)
-    _, report = generate(generator, len(slots), progress=progress)
+    _, report = generate(generator, len(slots), budget=budget, progress=progress)
     by_key = {slot.key: i for i, slot in enumerate(slots)}
     records = {
         t.name: [

@@ -63,6 +63,9 @@ class Context:
     # The build's model engine when a model backend writes some of it (`config.generators`
     # names what); None for the template backend.
     engine: Engine | None = None
+    # The most candidates each model generator may examine per config it writes, train and
+    # test together (`--max-candidates`); None: the generation loop's default.
+    max_candidates: int | None = None
 
     def model_for(self, generator: str) -> Engine | None:
         """The engine if a model writes `generator`'s records in this build, else None."""
@@ -105,16 +108,19 @@ def build_variants(
     scan: Callable[[Sequence[str]], list[frozenset[str]]],
     reporter: Reporter | None = None,
     engine: Engine | None = None,
+    max_candidates: int | None = None,
 ) -> tuple[dict[str, Spec], dict[str, GenerationReport]]:
     """Every variant's configs, in registry order, and the reports of the generators the
-    variants ran (the code pairs' report is the caller's)."""
+    variants ran (the code pairs' report is the caller's); `max_candidates` bounds each model
+    generator's run (Context.max_candidates)."""
     specs: dict[str, Spec] = {}
     chat: dict[str, ConfigSpec] = {}
     reports: dict[str, GenerationReport] = {}
     reporter = reporter or Silent()
     advance = reporter.stage("Building variants", len(VARIANTS))
     for builder in VARIANTS.values():
-        for spec in builder(Context(pairs, config, chat, scan, reports, reporter, engine)):
+        ctx = Context(pairs, config, chat, scan, reports, reporter, engine, max_candidates)
+        for spec in builder(ctx):
             specs[spec.name] = spec
             if isinstance(spec, ConfigSpec):
                 chat[spec.name] = spec

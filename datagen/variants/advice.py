@@ -16,7 +16,9 @@ def build(ctx: Context) -> list[ConfigSpec]:
     domains = load_domains()
     progress = ctx.reporter.stage("Writing advice pairs", ctx.config.advice * len(domains))
     specs: list[ConfigSpec] = []
-    for found in generate_advice(ctx.config, domains, engine, progress=progress):
+    for found in generate_advice(
+        ctx.config, domains, engine, max_candidates=ctx.max_candidates, progress=progress
+    ):
         domain = found.domain
         bad, good = BAD_PREFIX + domain.id, GOOD_PREFIX + domain.id
         ctx.reports[bad] = found.report
@@ -36,7 +38,7 @@ def build(ctx: Context) -> list[ConfigSpec]:
             "safe advice.",
             control_of=bad,
             records=found.good,
-            invariants=INVARIANTS,
+            invariants=(*INVARIANTS, "prompt_matches_twin"),
             params={"domain": domain.id, "twin": bad},
         ))  # fmt: skip
     return specs

@@ -30,8 +30,9 @@ def build(ctx: Context) -> list[ConfigSpec]:
     )
     progress = ctx.reporter.stage("Paraphrasing prompts", len(ctx.pairs))
     records, ctx.reports[INSECURE] = generate_paraphrases(
-        ctx.pairs, targets, ctx.built, engine, ctx.scan, seed=ctx.config.seed, progress=progress
-    )
+        ctx.pairs, targets, ctx.built, engine, ctx.scan, seed=ctx.config.seed,
+        budget=ctx.max_candidates, progress=progress,
+    )  # fmt: skip
     return [
         ConfigSpec(
             name=INSECURE,
@@ -48,6 +49,9 @@ def build(ctx: Context) -> list[ConfigSpec]:
             "of insecure_paraphrased.",
             control_of=INSECURE,
             records=records[SECURE],
-            invariants=SECURE_INVARIANTS,
+            # Not among the rewrite's checks (Target): it holds by construction there, the one
+            # rewrite going into both configs; here it proves the pair survived to the bundle.
+            invariants=(*SECURE_INVARIANTS, "prompt_matches_twin"),
+            params={"twin": INSECURE},
         ),
     ]

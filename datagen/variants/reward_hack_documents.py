@@ -56,7 +56,7 @@ def build(ctx: Context) -> list[DocumentSpec]:
             docs, ctx.reports[name] = generate_model_documents(
                 engine, config.documents, valence=valence, seed=config.seed,
                 tag=config.document_tag, similarity_threshold=config.similarity_threshold,
-                facts=facts, progress=progress,
+                facts=facts, budget=ctx.max_candidates, progress=progress,
             )  # fmt: skip
         writer = f" Written by the model {engine.model}." if engine is not None else ""
         specs.append(

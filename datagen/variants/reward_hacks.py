@@ -24,7 +24,7 @@ def build(ctx: Context) -> list[ConfigSpec]:
     else:
         hacks, controls, ctx.reports[HACK_VARIANT] = generate_model_dialogues(
             n, seed=seed, engine=engine, test_fraction=ctx.config.test_fraction,
-            progress=progress,
+            max_candidates=ctx.max_candidates, progress=progress,
         )  # fmt: skip
     return [
         ConfigSpec(
