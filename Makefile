@@ -8,7 +8,7 @@ VLLM_VENV := .venv-vllm
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 FT_STAMP := $(VENV)/.finetune-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: build test setup setup-finetune setup-vllm bench bench-validate bench-generation bench-train bench-effect lint check-quick check-ci
+.PHONY: build test setup setup-finetune setup-vllm bench bench-validate bench-generation bench-model-generation bench-train bench-effect lint check-quick check-ci
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ bench-validate: $(STAMP)
 
 bench-generation: $(FT_STAMP) setup-vllm
 	$(BIN)/python benchmarks/generation_bench.py
+
+# Model-backed code pairs against a scripted server with a fixed latency: accepted pairs per
+# second by --concurrency, validation cost per accepted pair, cache replay (~3 minutes).
+bench-model-generation: $(STAMP)
+	PYTHONPATH=. $(BIN)/python benchmarks/model_generation_bench.py
 
 bench-train: $(FT_STAMP)
 	$(BIN)/python benchmarks/train_bench.py
