@@ -365,6 +365,8 @@ def _engine_options(
     concurrency: int,
     max_cost: float | None,
     price: str | None,
+    batch: bool = False,
+    batch_poll: float = EngineOptions.batch_poll,
 ) -> EngineOptions | None:
     """The run options of a model backend; None (and none given) for the template backend."""
     if config.backend == "template":
@@ -374,12 +376,12 @@ def _engine_options(
         if given:
             raise UserError(f"{', '.join(given)} apply only with a model backend (--backend).")
         return None
-    batch: bool = False,
-    batch_poll: float = EngineOptions.batch_poll,
     if config.backend == "vllm" and base_url is not None:
         raise UserError(
             "--base-url applies only to the openai backend; vllm starts its own server."
         )
+    if config.backend == "vllm" and batch:
+        raise UserError("--batch applies only to the openai backend; vllm answers at once.")
     options = EngineOptions(
         base_url=base_url, api_key_env=api_key_env, concurrency=concurrency,
         max_cost=max_cost, price=_price(price), batch=batch, batch_poll=batch_poll,
@@ -388,8 +390,6 @@ def _engine_options(
     return options
 
 
-    if config.backend == "vllm" and batch:
-        raise UserError("--batch applies only to the openai backend; vllm answers at once.")
 def _price(text: str | None) -> Price | None:
     if text is None:
         return None
