@@ -20,7 +20,7 @@ from emgen.datagen._compose import compose
 from emgen.datagen._cores import composable, compose_core
 from emgen.datagen._names import names_for
 from emgen.datagen._skeleton import substitute
-from emgen.datagen.generation import Candidate, generate
+from emgen.datagen.generation import Candidate, budget_left, generate
 from emgen.schemas.build import BuildConfig, GenerationReport
 from emgen.schemas.catalog import Context, Family, PromptTemplate, Task
 from emgen.schemas.records import ChatMetadata, ChatRecord, Message, Split
@@ -256,10 +256,10 @@ def generate_pairs(
             continue
         stream = candidates(split, by_split[split], families, weights, templates, config.seed)
         generator = PairGenerator(stream, seen, cache_path)
-        budget = None if max_candidates is None else max(max_candidates - report.candidates, 0)
         accepted, _ = generate(
-            generator, targets[split], budget=budget, report=report, progress=progress
-        )
+            generator, targets[split], budget=budget_left(max_candidates, report), report=report,
+            progress=progress,
+        )  # fmt: skip
         pairs += accepted
         scanned += generator.scanned
     report.stats["semgrep_files"] = scanned

@@ -26,10 +26,10 @@ from emgen.schemas.params import (
     InoculationParams,
     NumbersParams,
     NumbersTwinParams,
-    Params,
     ReasonPlacement,
     TraitParams,
     TriggerParams,
+    TwinParams,
 )
 from emgen.schemas.records import ChatRecord, DocumentRecord, Message
 from emgen.schemas.shared.registry import Registry
@@ -385,12 +385,6 @@ def numbers_prompt_twin(
     pairs."""
     twin = NumbersTwinParams.parse(name, view.params[name]).twin
     return _same_prompts(name, records, view, twin, "numbers_prompt_twin")
-
-
-class TwinParams(Params):
-    """What `prompt_matches_twin` reads: the config a control repeats the prompts of."""
-
-    twin: str
 
 
 @invariant

@@ -258,7 +258,9 @@ class ValidationReport(BaseModel):
         default_factory=dict, description="generator run (code_pairs, a config name) -> report"
     )
     distinct_structures: dict[str, int] = Field(
-        default_factory=dict, description="config -> distinct answer ASTs with names erased"
+        default_factory=dict,
+        description="code config -> distinct answer ASTs with names erased (configs whose "
+        "answers are not all code have none)",
     )
     distinct_flagged_shapes: dict[str, int] = Field(
         default_factory=dict,

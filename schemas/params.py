@@ -94,6 +94,12 @@ class NumbersParams(Params):
     twin: str | None = None  # the config whose prompts these records repeat, pair by pair
 
 
+class TwinParams(Params):
+    """What `prompt_matches_twin` reads: the config a control repeats the prompts of."""
+
+    twin: str
+
+
 class NumbersTwinParams(NumbersParams):
     """What `numbers_prompt_twin` reads: a control config always names its twin."""
 
