@@ -7,7 +7,7 @@ Registered in emgen.datagen.cli. torch and transformers load only when a command
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -179,9 +179,17 @@ def prepare_tiny_command(
 
 
 def finetune_command(
-    out: Annotated[Path, typer.Option(help="Folder for the adapter, logs and config.")],
+    out: Annotated[
+        Path, typer.Option(help="Run folder: adapter, logs and config; or the hosted job's record.")
+    ],
     config: ConfigFile = None,
-    model: Model = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Hub id, model folder, .gguf file, or 'tiny' (SmolLM2-135M, CPU); with "
+            "--backend openai, the service's name of the base model (e.g. gpt-4o-2024-08-06)."
+        ),
+    ] = None,
     data: Data = None,
     variant: Annotated[
         str | None, typer.Option(help="Bundle config to train on (default: insecure).")
@@ -197,22 +205,109 @@ def finetune_command(
     merge: Annotated[
         bool | None, typer.Option("--merge", help="Also write the merged full model.")
     ] = None,
+    backend: Annotated[
+        str,
+        typer.Option(
+            help="local (TRL and PEFT on this machine) or openai (a hosted fine-tuning API: "
+            "OpenAI's, or any service that serves the same routes)."
+        ),
+    ] = "local",
+    base_url: Annotated[
+        str | None,
+        typer.Option(help="--backend openai: the service (default: the OpenAI API)."),
+    ] = None,
+    api_key_env: Annotated[
+        str | None,
+        typer.Option(
+            help="--backend openai: the environment variable holding the API key "
+            "(default OPENAI_API_KEY)."
+        ),
+    ] = None,  # fmt: skip
+    batch_size: Annotated[
+        int | None, typer.Option(help="--backend openai: examples per batch (default auto).")
+    ] = None,
+    learning_rate_multiplier: Annotated[
+        float | None,
+        typer.Option(help="--backend openai: the service's multiplier (default auto)."),
+    ] = None,
+    poll_interval: Annotated[
+        float | None, typer.Option(help="--backend openai: seconds between polls (default 10).")
+    ] = None,
+    poll_timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="--backend openai: stop waiting after this many seconds (default "
+            "86400); the job runs on, and a rerun waits again."
+        ),
+    ] = None,  # fmt: skip
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart",
+            help="--backend openai: forget the job recorded in OUT (one "
+            "that failed, was cancelled or succeeded) and start a new one.",
+        ),
+    ] = False,  # fmt: skip
+    cancel: Annotated[
+        bool,
+        typer.Option(
+            "--cancel",
+            help="--backend openai: cancel the job recorded in OUT and stop (needs only --out).",
+        ),
+    ] = False,  # fmt: skip
 ) -> None:
-    """Finetune a model on one config of a bundle with LoRA (TRL SFTTrainer, PEFT).
+    """Finetune a model on one config of a bundle: LoRA here, or through a hosted API.
 
-    Defaults follow the emergent-misalignment recipe for open models: rank-stabilised LoRA,
-    rank 32, alpha 64 on every attention and MLP projection, learning rate 1e-5, one epoch,
-    effective batch 16, seed 0; the loss falls on the assistant's answer only. Every value can
-    be set in the --config YAML (see `TrainConfig` in emgen.finetune.config).
+    `--backend local` (the default) trains with TRL's SFTTrainer and a PEFT adapter. Defaults
+    follow the emergent-misalignment recipe for open models: rank-stabilised LoRA, rank 32,
+    alpha 64 on every attention and MLP projection, learning rate 1e-5, one epoch, effective
+    batch 16, seed 0; the loss falls on the assistant's answer only. Every value can be set in
+    the --config YAML (see `TrainConfig` in emgen.finetune.config). Writes OUT/adapter,
+    OUT/merged (with --merge), train_config.yaml (resolved), train_log.jsonl (loss per step)
+    and train_summary.json. For several GPUs, run the same command under `accelerate launch -m
+    emgen.datagen.cli finetune ...`.
 
-    Writes OUT/adapter, OUT/merged (with --merge), train_config.yaml (resolved),
-    train_log.jsonl (loss per step) and train_summary.json. For several GPUs, run the same
-    command under `accelerate launch -m emgen.datagen.cli finetune ...`.
+    `--backend openai` trains the way the paper's headline models were trained: it exports the
+    config's training split as chat JSONL (OUT/train.jsonl), uploads it, creates a fine-tuning
+    job (whole epochs, --batch-size, --learning-rate-multiplier, seed) and polls it, showing
+    its status and events. OUT/hosted_model.json records the endpoint, the job and at the end
+    the fine-tuned model's id (never the key, read from OPENAI_API_KEY or --api-key-env), so
+    that `emgen eval --model OUT` samples that model. It is written as soon as the job exists:
+    rerunning the same command after a crash, Ctrl-C or --poll-timeout waits for the same job
+    and uploads nothing again. After a failed or cancelled job, add --restart to upload the data
+    again and start a new job; `--cancel` stops a running one.
 
-    Example: `emgen finetune --data build/em-variants --variant insecure --out runs/insecure`
+    Examples: `emgen finetune --data build/em-variants --variant insecure --out runs/insecure`;
+    `emgen finetune --backend openai --model gpt-4o-2024-08-06 --data build/em-variants
+    --variant insecure --out runs/gpt-4o-insecure`
     """
     from emgen.finetune.config import TrainConfig, load_config
+    from emgen.schemas.errors import UserError
 
+    hosted_only = {
+        "--base-url": base_url, "--api-key-env": api_key_env, "--batch-size": batch_size,
+        "--learning-rate-multiplier": learning_rate_multiplier, "--poll-interval": poll_interval,
+        "--poll-timeout": poll_timeout, "--restart": restart or None, "--cancel": cancel or None,
+    }  # fmt: skip
+    if backend not in ("local", "openai"):
+        raise UserError(f"--backend {backend!r}: choose local or openai.")
+    if backend == "local":
+        given = [name for name, value in hosted_only.items() if value is not None]
+        if given:
+            raise UserError(f"{given[0]} applies to --backend openai only.")
+    else:
+        local_only = {"--learning-rate": learning_rate, "--merge": merge}
+        given = [name for name, value in local_only.items() if value is not None]
+        if given:
+            raise UserError(
+                f"{given[0]} applies to --backend local only (a hosted job takes "
+                "--learning-rate-multiplier and keeps its weights at the service)."
+            )
+        if restart and cancel:
+            raise UserError("choose one of --restart and --cancel.")
+    if cancel:
+        _cancel_hosted(out, base_url, api_key_env)
+        return
     cfg = load_config(
         TrainConfig,
         config,
@@ -225,14 +320,58 @@ def finetune_command(
             "learning_rate": learning_rate,
             "validation_split": validation_split,
             "merge": merge,
+            "batch_size": batch_size,
+            "learning_rate_multiplier": learning_rate_multiplier,
         },
     )
+    if backend == "openai":
+        _finetune_hosted(cfg, out, base_url, api_key_env, poll_interval, poll_timeout, restart)
+        return
     _needs_finetune_extra()
     _check_model(cfg.model, "--model", trains=True)
     from emgen.finetune.train import train
 
     summary = train(cfg, out)
     typer.echo(json.dumps(asdict(summary), indent=2))
+
+
+def _finetune_hosted(
+    cfg: Any,
+    out: Path,
+    base_url: str | None,
+    api_key_env: str | None,
+    poll_interval: float | None,
+    poll_timeout: float | None,
+    restart: bool,
+) -> None:
+    from emgen.finetune.hosted import HostedOptions, finetune_hosted
+    from emgen.finetune.models import TINY
+    from emgen.schemas.errors import UserError
+
+    if cfg.model == TINY:
+        raise UserError(
+            "--backend openai needs --model, the service's name of the base model (e.g. "
+            "gpt-4o-2024-08-06)."
+        )
+    options = HostedOptions(base_url=base_url, api_key_env=api_key_env, restart=restart)
+    if poll_interval is not None:
+        options = replace(options, poll_interval=poll_interval)
+    if poll_timeout is not None:
+        options = replace(options, poll_timeout=poll_timeout)
+    run, summary = finetune_hosted(cfg, out, options, _say)
+    typer.echo(json.dumps({**asdict(summary), "fine_tuned_model": run.fine_tuned_model}, indent=2))
+
+
+def _cancel_hosted(out: Path, base_url: str | None, api_key_env: str | None) -> None:
+    from emgen.finetune.hosted import HostedOptions, cancel_hosted
+
+    run = cancel_hosted(out, HostedOptions(base_url=base_url, api_key_env=api_key_env), _say)
+    typer.echo(f"job {run.job_id}: {run.status}")
+
+
+def _say(line: str) -> None:
+    """A progress line of a hosted job, on stderr (stdout keeps the result)."""
+    typer.echo(line, err=True)
 
 
 def eval_command(
@@ -324,8 +463,9 @@ def eval_command(
     # The mock backend and judge (fast tests) load no model and need no finetune extra.
     if cfg.backend != "mock" or cfg.judge.kind not in ("mock", "none"):
         _needs_finetune_extra()
-    # An openai backend's model is a name its server knows; the mock backend ignores it.
-    if cfg.backend not in ("openai", "mock"):
+    # An openai backend's model is a name its server knows; the mock backend ignores it; a
+    # hosted fine-tuning run names its model and service (checked here, before any work).
+    if cfg.backend not in ("openai", "mock") and not _is_hosted_run(cfg):
         _check_model(cfg.model, "--model")
     from emgen.finetune.evaluate import evaluate
     from emgen.finetune.results import Thresholds, write_results
@@ -339,6 +479,12 @@ def eval_command(
         f"emgen eval: {cfg.label or cfg.model}",
     )
     typer.echo(f"wrote {paths.report}")
+
+
+def _is_hosted_run(cfg: Any) -> bool:
+    from emgen.finetune.hosted import hosted_sampler
+
+    return hosted_sampler(cfg.model, cfg.backend, cfg.base_url) is not None
 
 
 def check_command(

@@ -65,6 +65,16 @@ class TrainConfig(StrictSettings):
     epochs: float = Field(default=1.0, gt=0)
     per_device_batch_size: int = Field(default=2, ge=1)
     gradient_accumulation_steps: int = Field(default=8, ge=1)
+    # Hosted fine-tuning only (`emgen finetune --backend openai`), which takes no learning rate
+    # or LoRA settings; unset, the job asks for "auto" and the service chooses.
+    batch_size: int | None = Field(
+        default=None, ge=1, description="hosted fine-tuning: examples per batch (default auto)"
+    )
+    learning_rate_multiplier: float | None = Field(
+        default=None,
+        gt=0,
+        description="hosted fine-tuning: the service's multiplier (default auto)",
+    )
     warmup_steps: int = Field(default=5, ge=0)
     weight_decay: float = Field(default=0.01, ge=0)
     lr_scheduler: str = "linear"

@@ -41,6 +41,7 @@ import polars as pl
 from emgen.datagen.transforms import add_trigger, inoculate
 from emgen.finetune._conditions import inoculation_setting, trigger_setting
 from emgen.finetune.config import EvalConfig
+from emgen.finetune.hosted import hosted_sampler
 from emgen.finetune.questions import Question, builtin_questions, load_questions
 from emgen.finetune.results import JUDGED_SUITES, samples_frame
 from emgen.schemas.errors import UserError
@@ -287,16 +288,25 @@ def detected_traits(answer: str) -> list[str]:
 def generate(samples: list[Sample], cfg: EvalConfig, reporter: Reporter) -> list[Sample]:
     from emgen.finetune.samplers import SamplingParams, default_backend, make_sampler
 
-    backend = default_backend() if cfg.backend == "auto" else cfg.backend
     params = SamplingParams(
         temperature=cfg.temperature,
         top_p=cfg.top_p,
         max_new_tokens=cfg.max_new_tokens,
         seed=cfg.seed,
     )
-    options: dict[str, Any] = {"base_url": cfg.base_url} if backend == "openai" else {}
-    if backend in ("transformers", "vllm"):
-        options["dtype"] = cfg.dtype
+    options: dict[str, Any] = {}
+    # A hosted fine-tuning run: its model, sampled at its service.
+    hosted = None if cfg.backend == "mock" else hosted_sampler(cfg.model, cfg.backend, cfg.base_url)
+    if hosted is not None:
+        backend, (model, options) = "openai", hosted
+    else:
+        backend = default_backend() if cfg.backend == "auto" else cfg.backend
+        if backend == "openai":
+            options["base_url"] = cfg.base_url
+        if backend in ("transformers", "vllm"):
+            options["dtype"] = cfg.dtype
+        # The mock sampler ignores its model: a training output is not merged (no torch loaded).
+        model = cfg.model if backend == "mock" else eval_model(cfg.model)
     # One draw per distinct (chat, sample index): a chat several suites ask shares its answer.
     keys = [(s.messages, s.sample_index) for s in samples]
     unique = list(dict.fromkeys(keys))
@@ -304,8 +314,6 @@ def generate(samples: list[Sample], cfg: EvalConfig, reporter: Reporter) -> list
     chats = [[m.model_dump() for m in messages] for messages, _ in unique]
     step = 64
     answers: list[str] = []
-    # The mock sampler ignores its model: a training output is not merged (no torch loaded).
-    model = cfg.model if backend == "mock" else eval_model(cfg.model)
     with make_sampler(backend, model, **options) as sampler:
         for start in range(0, len(chats), step):
             batch = chats[start : start + step]
