@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import TYPE_CHECKING, TypeVar, cast
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     import openai
@@ -43,8 +43,20 @@ def is_loopback_url(base_url: str | None) -> bool:
 
 
 def endpoint_name(base_url: str | None) -> str:
-    """`base_url` as messages name it; None is the OpenAI API itself."""
-    return base_url or "the OpenAI API"
+    """`base_url` as messages name it, without any credentials, query or fragment typed into
+    it (a key can hide there); None is the OpenAI API itself."""
+    if not base_url:
+        return "the OpenAI API"
+    parts = urlsplit(base_url)
+    host = parts.hostname or "(no host)"
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port is None else f"{host}:{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def endpoint_host(base_url: str | None) -> str:

@@ -31,6 +31,7 @@ from emgen.datagen.models import (
 )
 from emgen.datagen.models.engine import response_format
 from emgen.schemas.errors import UserError
+from emgen.schemas.shared.openai_client import open_client
 from tests._openai_server import (
     Action,
     Drop,
@@ -249,6 +250,12 @@ def test_a_remote_endpoint_without_a_key_fails_only_when_it_must_send(
     cache.put(key, CachedReply('{"value": 0}', 3, 4))
     assert eng.complete(request) == CachedReply('{"value": 0}', 3, 4)
     assert eng.stats()["endpoint_host"] == "models.example.invalid"
+    # Credentials typed into the URL never reach the message.
+    typed = "https://me:sk-in-url-1@models.example.invalid/v1?api_key=sk-in-url-2#sk-in-url-3"
+    with pytest.raises(UserError) as caught:
+        open_client(typed, "EMGEN_TEST_KEY", 1.0, UserError, "sampling at {where} needs a key")
+    assert "at https://models.example.invalid/v1 needs a key: set" in str(caught.value)
+    assert "sk-in-url" not in str(caught.value) and "me:" not in str(caught.value)
     cache.close()
 
 
