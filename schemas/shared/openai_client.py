@@ -42,11 +42,11 @@ def is_loopback_url(base_url: str | None) -> bool:
     return address.is_loopback or address.is_unspecified
 
 
-def endpoint_name(base_url: str | None) -> str:
-    """`base_url` as messages name it, without any credentials, query or fragment typed into
-    it (a key can hide there); None is the OpenAI API itself."""
+def public_url(base_url: str | None) -> str | None:
+    """`base_url` without the credentials, query or fragment typed into it (a key can hide
+    there): what a message or a file may show. None stays None (the OpenAI API)."""
     if not base_url:
-        return "the OpenAI API"
+        return None
     parts = urlsplit(base_url)
     host = parts.hostname or "(no host)"
     if ":" in host:  # an IPv6 address
@@ -57,6 +57,11 @@ def endpoint_name(base_url: str | None) -> str:
         port = None
     netloc = host if port is None else f"{host}:{port}"
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def endpoint_name(base_url: str | None) -> str:
+    """`base_url` as messages name it (its public_url); None is the OpenAI API itself."""
+    return public_url(base_url) or "the OpenAI API"
 
 
 def endpoint_host(base_url: str | None) -> str:
