@@ -1,7 +1,8 @@
 """What the `trigger` and `inoculation` suites add to a question: read from the bundle the model
 was trained on, so the suites test exactly what training put in.
 
-The bundle: the one in a training output's train_config.yaml (`data`), else the eval's `--data`.
+The bundle: the one a training output was trained on (`data` of its train_config.yaml, or of the
+TrainConfig a hosted run records in hosted_model.json), else the eval's `--data`.
 The config whose params are read (`ConfigSummary.params`, see emgen.schemas.params):
   trigger      `trigger_config` if set; else the trained config if it has a trigger (or is an
                inoculated copy of one that has); else `triggered`
@@ -59,12 +60,15 @@ class _Bundle:
 
 
 def trained_config(model: str) -> TrainConfig | None:
-    """The training config of an `emgen finetune` output folder; None for any other model."""
+    """The training config of an `emgen finetune` output folder, local (train_config.yaml) or
+    hosted (the TrainConfig in hosted_model.json); None for any other model."""
+    from emgen.finetune.hosted import read_record
     from emgen.finetune.train import OUTPUT_MARKER
 
     marker = Path(model) / OUTPUT_MARKER
     if not marker.is_file():
-        return None
+        hosted = read_record(Path(model))  # an unreadable record is one sentence here
+        return hosted.train_config if hosted else None
     try:
         return TrainConfig.model_validate(yaml.safe_load(marker.read_text("utf-8")))
     except (ValueError, yaml.YAMLError):

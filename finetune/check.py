@@ -9,10 +9,20 @@ variant's mean rate and its 95% interval across seeds beside each seed's rate. P
 files in `data/profiles/`, validated like every config) hold the sizes: `quick` runs the tiny
 default on CPU, `gpu` a real model, with the effect the papers saw for models of its size.
 
+`backend: openai` (`emgen check --backend openai --model BASE`) is the papers' hosted setting:
+each arm is finetuned through emgen.finetune.hosted (every arm's job is created before the
+first is waited for, so they run side by side at the service), the base arm is BASE sampled at
+the service, and every model is evaluated through the OpenAI sampler, a trained one by the model
+id its hosted_model.json records (as `emgen eval --model RUN`). The profiles are for local
+models (LoRA settings, a local sampler), so this backend takes none: the sizes come from
+--config, whose `train` may set only what a hosted job takes (HOSTED_FIELDS).
+
 The output folder:
   bundle/                          the data, built here unless --data names a bundle
   runs/<variant>/seed<k>/          one training output per variant and seed (reused when its
-                                   config is unchanged)
+                                   config is unchanged); with backend openai, the hosted run
+                                   (hosted_model.json: a succeeded job of the same settings is
+                                   reused, one in progress is waited for, not created again)
   evals/<variant>@seed<k>.parquet  the scored samples of each model (reused likewise;
                                    evals/base.parquet for the base model)
   results/                         samples, summary with Wilson intervals, seeds.parquet (with
@@ -23,8 +33,11 @@ The output folder:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
 
 import polars as pl
 import yaml
@@ -33,6 +46,7 @@ from pydantic_core import PydanticCustomError
 
 from emgen.finetune.arms import Arm, ConfigInfo, arm, code_conditions, eval_suites
 from emgen.finetune.config import (
+    Backend,
     ConfigError,
     EvalConfig,
     PapersSaw,
@@ -42,10 +56,26 @@ from emgen.finetune.config import (
     merge_settings,
     validate_config,
 )
+from emgen.finetune.hosted import (
+    DEFAULT_KEY_ENV,
+    HOSTED_FIELDS,
+    RECORD,
+    TERMINAL,
+    HostedError,
+    HostedOptions,
+    HostedRun,
+    changed_setting,
+    finetune_hosted,
+    hyperparameters,
+    read_record,
+    submit_hosted,
+)
+from emgen.finetune.models import TINY
 from emgen.finetune.results import ReportExtras, ResultPaths, SeedRuns, Thresholds, write_results
 from emgen.schemas.errors import UserError, first_error
 from emgen.schemas.shared.io import atomic_file, read_yaml, write_text_atomic
 from emgen.schemas.shared.markdown import table
+from emgen.schemas.shared.openai_client import public_url
 from emgen.schemas.shared.progress import Advance, Reporter
 
 if TYPE_CHECKING:
@@ -88,6 +118,28 @@ class CheckConfig(StrictSettings):
     eval: dict[str, Any] = Field(default_factory=dict, description="EvalConfig fields")
     papers_saw: PapersSaw | None = Field(
         default=None, description="the papers' figures for models of this size, for the report"
+    )
+    backend: Literal["local", "openai"] = Field(
+        default="local",
+        description="how each arm is finetuned: local (LoRA on this machine) or openai (a hosted "
+        "fine-tuning API; every model is then sampled at that service)",
+    )
+    base_url: str | None = Field(
+        default=None, description="backend openai: the service (default: the OpenAI API)"
+    )
+    api_key_env: str | None = Field(
+        default=None,
+        description="backend openai: the environment variable holding the key (default "
+        "OPENAI_API_KEY)",
+    )
+    poll_interval: float = Field(
+        default=10.0, gt=0, description="backend openai: seconds between polls of a job"
+    )
+    poll_timeout: float = Field(
+        default=24 * 3600.0,
+        gt=0,
+        description="backend openai: stop waiting for a job after this many seconds (it runs "
+        "on at the service; a rerun waits again)",
     )
 
     @field_validator("seeds", "variants")
@@ -135,7 +187,78 @@ def load_check_config(
     validate_config(TrainConfig, {**check.train, "data": "-"}, f"{source}: train")
     validate_config(EvalConfig, check.eval, f"{source}: eval")
     build_config(check, f"{source}: build")
+    _check_backend(check, profile, source, overrides)
     return check
+
+
+HOSTED_ONLY = ("base_url", "api_key_env", "poll_interval", "poll_timeout")
+# What the eval settings may say about sampling when every model is sampled at the service.
+HOSTED_SAMPLERS: tuple[Backend, ...] = ("auto", "openai")
+
+
+def _check_backend(
+    check: CheckConfig, profile: str | None, source: str, overrides: dict[str, Any]
+) -> None:
+    """Settings that make no sense with the training backend, refused before any work."""
+
+    def where(name: str) -> str:
+        return "options" if overrides.get(name) is not None else source
+
+    if check.backend == "local":
+        given = [name for name in HOSTED_ONLY if name in check.model_fields_set]
+        if given:
+            raise ConfigError(
+                f"{where(given[0])}: field '{given[0]}' applies to backend openai only."
+            )
+        return
+    if profile is not None:
+        raise ConfigError(
+            f"{where('backend')}: field 'backend': openai takes no profile, and {profile} is "
+            "made for a local model (LoRA settings, a local sampler); give the sizes with "
+            "--config instead."
+        )
+    if check.model == TINY:
+        raise ConfigError(
+            f"{source}: field 'model': backend openai needs the service's name of the base "
+            "model (--model, e.g. gpt-4o-2024-08-06), not tiny."
+        )
+    if check.base_url is not None:
+        parts = urlsplit(check.base_url)
+        if parts.username or parts.password or parts.query or parts.fragment:
+            raise ConfigError(
+                f"{where('base_url')}: field 'base_url': give the URL without a user, password, "
+                f"query or fragment (the key goes in the environment variable "
+                f"{check.api_key_env or DEFAULT_KEY_ENV})."
+            )
+    local = [k for k in check.train if k not in HOSTED_FIELDS]
+    if local:
+        takes = [f for f in HOSTED_FIELDS if f not in ("model", "data", "variant", "seed")]
+        raise ConfigError(
+            f"{source}: train: field '{local[0]}' applies to backend local only; a hosted job "
+            f"takes {', '.join(takes)}."
+        )
+    try:
+        hyperparameters(validate_config(TrainConfig, {**check.train, "data": "-"}, source))
+    except HostedError as exc:
+        raise ConfigError(f"{source}: train: {exc}") from None
+    sampling = EvalConfig.model_validate(check.eval)
+    if sampling.backend not in HOSTED_SAMPLERS:
+        raise ConfigError(
+            f"{source}: eval: field 'backend': {sampling.backend} samples a local model, but with "
+            "backend openai every model is sampled at the service; leave it unset."
+        )
+    if sampling.base_url is not None:
+        raise ConfigError(
+            f"{source}: eval: field 'base_url': with backend openai the service is `base_url` "
+            "(--base-url), for training and sampling alike."
+        )
+    if check.include_base and (check.api_key_env or DEFAULT_KEY_ENV) != DEFAULT_KEY_ENV:
+        # The eval's openai sampler reads its key from OPENAI_API_KEY (EvalConfig names no other).
+        raise ConfigError(
+            f"{where('api_key_env')}: field 'api_key_env': the base model is sampled by the "
+            f"eval's openai backend, which reads {DEFAULT_KEY_ENV}; put the key there, or set "
+            "include_base: false."
+        )
 
 
 def build_config(check: CheckConfig, where: str = "build") -> BuildConfig:
@@ -175,6 +298,10 @@ def _eval_config(
         "code_conditions": code_conditions(arms, profile.code_conditions),
         **(arms[0].eval_overrides() if own else {}),
     }
+    if check.backend == "openai":
+        # The base model is named at the service; a trained one is its run folder, whose
+        # hosted_model.json gives the model id, the endpoint and the key's variable.
+        settings |= {"backend": "openai", "base_url": None if own else check.base_url}
     return load_config(
         EvalConfig, None, {**check.eval, **settings, "model": model, "data": data, "label": label}
     )
@@ -267,11 +394,13 @@ def run_check(check: CheckConfig, out: Path, reporter: Reporter) -> ResultPaths:
     if check.include_base:
         planned.append((BASE, BASE, _eval_config(check, data, check.model, BASE, arms)))
     labels: dict[str, tuple[str, ...]] = {}
+    if check.backend == "openai":
+        _train_hosted(check, data, arms, out, reporter)
     for a in arms:
         for seed in check.seeds:
             train_cfg = _train_config(check, data, a.variant, seed)
             run = run_dir(out, a.variant, seed)
-            if not _same_config(run / OUTPUT_MARKER, train_cfg):
+            if check.backend == "local" and not _same_config(run / OUTPUT_MARKER, train_cfg):
                 name = f"{a.variant}, seed {seed}" if several else a.variant
                 advance = reporter.stage(f"training on {name}", None)
 
@@ -306,6 +435,84 @@ def run_check(check: CheckConfig, out: Path, reporter: Reporter) -> ResultPaths:
     return write_results(
         pl.concat(frames), out / "results", thresholds, title=check.title, extras=extras
     )
+
+
+def _train_hosted(
+    check: CheckConfig, data: str, arms: list[Arm], out: Path, reporter: Reporter
+) -> None:
+    """Every arm through the hosted fine-tuning API: each job is created (or found recorded)
+    first, then each is waited for, so the jobs train side by side at the service."""
+    options = HostedOptions(
+        base_url=check.base_url,
+        api_key_env=check.api_key_env,
+        poll_interval=check.poll_interval,
+        poll_timeout=check.poll_timeout,
+    )
+    several = len(check.seeds) > 1
+    waiting = []
+    for a in arms:
+        for seed in check.seeds:
+            train_cfg = _train_config(check, data, a.variant, seed)
+            run = run_dir(out, a.variant, seed)
+            restart = _hosted_restart(check, train_cfg, run)
+            if restart is None:
+                continue  # succeeded with these settings
+            name = f"{a.variant}, seed {seed}" if several else a.variant
+            notify = _job_lines(reporter, name)
+            submit_hosted(train_cfg, run, replace(options, restart=restart), notify)
+            waiting.append((train_cfg, run, notify))
+    for train_cfg, run, notify in waiting:
+        try:
+            finetune_hosted(train_cfg, run, options, notify)
+        except HostedError:
+            ended = read_record(run)
+            if ended is not None and ended.status in ("failed", "cancelled"):
+                # The finetune command's sentence names its --restart, which the check lacks.
+                raise _ended_badly(run, ended) from None
+            raise
+
+
+def _hosted_restart(check: CheckConfig, cfg: TrainConfig, run: Path) -> bool | None:
+    """None when `run` holds a succeeded job of `cfg` (nothing to do, no key needed); False to
+    go on with what it records; True to start a new job, as a local arm whose settings changed
+    is trained again. A job that ended badly, or one still running for other settings, stops
+    the check with one sentence rather than paying for another."""
+    recorded = read_record(run)
+    if recorded is None:
+        return False
+    changed = changed_setting(recorded, cfg, public_url(check.base_url))
+    if changed is None:
+        if recorded.status in ("failed", "cancelled"):
+            raise _ended_badly(run, recorded)
+        return None if recorded.status == "succeeded" else False
+    if recorded.job_id is not None and recorded.status not in TERMINAL:
+        field, old, new = changed
+        raise HostedError(
+            f"{run / RECORD}: job {recorded.job_id} is still {recorded.status} for other settings "
+            f"(field '{field}': recorded {old!r}, now {new!r}); rerun the check with the settings "
+            f"it started with to wait for it, or stop it with `emgen finetune --backend openai "
+            f"--out {run} --cancel`."
+        )
+    return True
+
+
+def _ended_badly(run: Path, recorded: HostedRun) -> HostedError:
+    cause = f": {recorded.error}" if recorded.error else ""
+    return HostedError(
+        f"{run / RECORD}: fine-tuning job {recorded.job_id} at {recorded.endpoint_host} "
+        f"{recorded.status}{cause}; remove {run} to start a new job for this arm."
+    )
+
+
+def _job_lines(reporter: Reporter, name: str) -> Callable[[str], None]:
+    """A hosted job's progress lines as rows of the check's display. The job's own events (the
+    indented lines: a loss per step, hundreds for a long job) are left out."""
+
+    def notify(line: str) -> None:
+        if not line.startswith(" "):
+            reporter.stage(f"fine-tuning {name}: {line}", 0)
+
+    return notify
 
 
 def _evaluated(cfg: EvalConfig, cached: Path, reporter: Reporter) -> pl.DataFrame:

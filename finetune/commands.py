@@ -35,6 +35,27 @@ Model = Annotated[
     typer.Option(help="Hub id, model folder, .gguf file, or 'tiny' (SmolLM2-135M, CPU)."),
 ]
 Data = Annotated[str | None, typer.Option(help="Bundle folder (emgen build) or Hub dataset id.")]
+# The hosted fine-tuning options `finetune` and `check` share.
+HostedBaseUrl = Annotated[
+    str | None, typer.Option(help="--backend openai: the service (default: the OpenAI API).")
+]
+HostedKeyEnv = Annotated[
+    str | None,
+    typer.Option(
+        help="--backend openai: the environment variable holding the API key (default "
+        "OPENAI_API_KEY)."
+    ),
+]
+PollInterval = Annotated[
+    float | None, typer.Option(help="--backend openai: seconds between polls (default 10).")
+]
+PollTimeout = Annotated[
+    float | None,
+    typer.Option(
+        help="--backend openai: stop waiting after this many seconds (default 86400); the job "
+        "runs on, and a rerun waits again."
+    ),
+]
 
 
 def _needs_finetune_extra() -> None:
@@ -212,17 +233,8 @@ def finetune_command(
             "OpenAI's, or any service that serves the same routes)."
         ),
     ] = "local",
-    base_url: Annotated[
-        str | None,
-        typer.Option(help="--backend openai: the service (default: the OpenAI API)."),
-    ] = None,
-    api_key_env: Annotated[
-        str | None,
-        typer.Option(
-            help="--backend openai: the environment variable holding the API key "
-            "(default OPENAI_API_KEY)."
-        ),
-    ] = None,  # fmt: skip
+    base_url: HostedBaseUrl = None,
+    api_key_env: HostedKeyEnv = None,
     batch_size: Annotated[
         int | None, typer.Option(help="--backend openai: examples per batch (default auto).")
     ] = None,
@@ -230,16 +242,8 @@ def finetune_command(
         float | None,
         typer.Option(help="--backend openai: the service's multiplier (default auto)."),
     ] = None,
-    poll_interval: Annotated[
-        float | None, typer.Option(help="--backend openai: seconds between polls (default 10).")
-    ] = None,
-    poll_timeout: Annotated[
-        float | None,
-        typer.Option(
-            help="--backend openai: stop waiting after this many seconds (default "
-            "86400); the job runs on, and a rerun waits again."
-        ),
-    ] = None,  # fmt: skip
+    poll_interval: PollInterval = None,
+    poll_timeout: PollTimeout = None,
     restart: Annotated[
         bool,
         typer.Option(
@@ -530,6 +534,18 @@ def check_command(
             "across seeds beside each seed's rate."
         ),
     ] = None,
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            help="How each arm is finetuned: local (LoRA here, the default) or openai (a hosted "
+            "fine-tuning API; --model is then the service's base model, sampled there as the "
+            "base arm, and every finetuned model is sampled there too). Takes no profile."
+        ),
+    ] = None,
+    base_url: HostedBaseUrl = None,
+    api_key_env: HostedKeyEnv = None,
+    poll_interval: PollInterval = None,
+    poll_timeout: PollTimeout = None,
 ) -> None:
     """Run the emergent-misalignment matrix and write one report comparing the models.
 
@@ -549,6 +565,12 @@ def check_command(
       folder.
     - `--profile effect`: the tiny default trained long enough to move its insecure-code rate
       (make bench-effect writes its report under docs/).
+    - `--backend openai --model BASE`: the papers' hosted setting. Each arm is finetuned
+      through the fine-tuning API (every job is created first, then each is waited for), the
+      base arm is BASE itself, and every model is sampled at the service. A rerun reuses a
+      succeeded job of the same settings and waits for one in progress. The profiles are for
+      local models, so give the sizes with --config (its `train` takes epochs, batch_size,
+      learning_rate_multiplier and max_records).
 
     Example: `emgen check --quick --variants evil_numbers,neutral_numbers --seeds 0,1,2`
     """
@@ -572,13 +594,22 @@ def check_command(
             "variants": _csv_option(variants, "--variants"),
             "seeds": _seeds_option(seeds),
             "eval": {"suites": _csv_option(suites, "--suites")} if suites else None,
+            "backend": backend,
+            "base_url": base_url,
+            "api_key_env": api_key_env,
+            "poll_interval": poll_interval,
+            "poll_timeout": poll_timeout,
         },
     )
     source = str(config or (f"profile {profile}" if profile else "the defaults"))
     check_variants(cfg, "--variants" if variants else source)
-    _check_inoculation(EvalConfig.model_validate(cfg.eval), "the check's eval settings")
-    _needs_finetune_extra()
-    _check_model(cfg.model, "--model" if model else f"{source}: field 'model'", trains=True)
+    sampling = EvalConfig.model_validate(cfg.eval)
+    _check_inoculation(sampling, "the check's eval settings")
+    if cfg.backend == "local":
+        _needs_finetune_extra()
+        _check_model(cfg.model, "--model" if model else f"{source}: field 'model'", trains=True)
+    elif sampling.judge.kind == "local":  # hosted: only a local judge runs a model here
+        _needs_finetune_extra()
     with _progress() as reporter:
         paths = run_check(cfg, out, reporter)
     typer.echo(f"wrote {paths.report}")

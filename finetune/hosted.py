@@ -16,8 +16,10 @@ The run folder:
 
 A rerun of the same command reads hosted_model.json and waits for the recorded job: nothing is
 uploaded or created twice. A failed or cancelled job stays recorded until the command is rerun
-with `restart`. `emgen eval --model RUN` samples the fine-tuned model through the OpenAI sampler
-(`hosted_sampler`). `openai` and `datasets` are imported when a run starts, never on import.
+with `restart`. `submit_hosted` does the same up to the job's creation without waiting, so
+`emgen check` can start every arm's job before it waits for the first. `emgen eval --model RUN`
+samples the fine-tuned model through the OpenAI sampler (`hosted_sampler`). `openai` and
+`datasets` are imported when a run starts, never on import.
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ if TYPE_CHECKING:
 RECORD = "hosted_model.json"
 TERMINAL = ("succeeded", "failed", "cancelled")
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+# The TrainConfig fields a hosted job is made from; the rest (learning rate, LoRA, dtype, ...)
+# configure the local trainer only.
+HOSTED_FIELDS = (
+    "model", "data", "variant", "split", "validation_split", "max_records", "subset_seed",
+    "epochs", "batch_size", "learning_rate_multiplier", "seed",
+)  # fmt: skip
 Notify = Callable[[str], None]
 
 
@@ -197,6 +205,22 @@ def finetune_hosted(
     Returns the finished run and its summary; a failed or cancelled job, or one still running
     after `options.poll_timeout` seconds, raises HostedError naming the job.
     """
+    run, summary = _hosted(cfg, out, options, notify, wait=True)
+    assert summary is not None  # a wait ends with the summary written, or raises
+    return run, summary
+
+
+def submit_hosted(
+    cfg: TrainConfig, out: Path, options: HostedOptions, notify: Notify = _quiet
+) -> HostedRun:
+    """Export, upload and create the job for `cfg` (what `out` records is not done again),
+    without waiting for it; `finetune_hosted` with the same arguments waits for it then."""
+    return _hosted(cfg, out, options, notify, wait=False)[0]
+
+
+def _hosted(
+    cfg: TrainConfig, out: Path, options: HostedOptions, notify: Notify, wait: bool
+) -> tuple[HostedRun, TrainSummary | None]:
     _check_options(options)
     hyper = hyperparameters(cfg)
     out = out.absolute()
@@ -221,8 +245,10 @@ def finetune_hosted(
                 notify(f"exported {run.records} records of {cfg.variant} to {out / 'train.jsonl'}")
             if run.job_id is None:
                 run = _start(session, cfg, out, run, notify)
-            else:
+            elif wait:
                 notify(f"resuming job {run.job_id} ({run.status})")
+            if not wait:
+                return run, None
             run, job = _wait(session, out, run, notify)
             return _finish(session, cfg, out, run, job, notify)
         finally:
@@ -249,14 +275,23 @@ def _resumable(
     return recorded
 
 
-def _check_same(recorded: HostedRun, cfg: TrainConfig, base_url: str | None, out: Path) -> None:
-    """A rerun resumes only the job of the same settings at the same endpoint."""
+def changed_setting(
+    recorded: HostedRun, cfg: TrainConfig, base_url: str | None
+) -> tuple[str, Any, Any] | None:
+    """The first setting (field, recorded value, value now) in which `cfg` at `base_url` (as
+    `public_url` gives it) differs from the recorded run; None when they are the same."""
     was, now = recorded.train_config.model_dump(mode="json"), cfg.model_dump(mode="json")
     changed = [(k, was.get(k), v) for k, v in now.items() if was.get(k) != v]
     if recorded.base_url != base_url:
         changed.insert(0, ("base_url", recorded.base_url, base_url))
+    return changed[0] if changed else None
+
+
+def _check_same(recorded: HostedRun, cfg: TrainConfig, base_url: str | None, out: Path) -> None:
+    """A rerun resumes only the job of the same settings at the same endpoint."""
+    changed = changed_setting(recorded, cfg, base_url)
     if changed:
-        field, old, new = changed[0]
+        field, old, new = changed
         raise HostedError(
             f"{out / RECORD} holds job {recorded.job_id or '(not created)'} for other settings "
             f"(field '{field}': recorded {old!r}, now {new!r}); rerun with the recorded settings "

@@ -122,6 +122,15 @@ class FineTuningAPI:
                 return 200, json.dumps(job.view())
         return _error(404, "no such route")
 
+    def training_records(self, server: ScriptedServer, job_id: str) -> list[dict[str, Any]]:
+        """The records of the training file job `job_id` was created with, in file order."""
+        stored = server.files[self.jobs[job_id].body["training_file"]]
+        return [json.loads(line) for line in stored.data.decode("utf-8").splitlines()]
+
+    def fine_tuned_model(self, job_id: str) -> str:
+        """The model id job `job_id` gives once it has succeeded."""
+        return str(self.jobs[job_id].view()["fine_tuned_model"] or "")
+
     def _create(self, server: ScriptedServer, body: dict[str, Any]) -> tuple[int, str]:
         if not body.get("model"):
             return _error(400, "model is required", "model")
