@@ -30,7 +30,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -40,7 +39,12 @@ from emgen.schemas.errors import UserError
 from emgen.schemas.records import Conversation
 from emgen.schemas.shared.bundle import write_jsonl
 from emgen.schemas.shared.io import output_lock, write_text_atomic
-from emgen.schemas.shared.openai_client import call_with_retries, endpoint_host, open_client
+from emgen.schemas.shared.openai_client import (
+    call_with_retries,
+    endpoint_host,
+    open_client,
+    public_url,
+)
 
 if TYPE_CHECKING:
     import openai
@@ -131,19 +135,6 @@ class _Session:
 
 def _quiet(_line: str) -> None:
     pass
-
-
-def public_url(base_url: str | None) -> str | None:
-    """`base_url` without user, password, query or fragment: what may be written to a file."""
-    if not base_url:
-        return None
-    parts = urlsplit(base_url)
-    netloc = parts.hostname or ""
-    if ":" in netloc:  # an IPv6 address
-        netloc = f"[{netloc}]"
-    if parts.port is not None:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def hyperparameters(cfg: TrainConfig) -> Hyperparameters:
