@@ -252,13 +252,6 @@ def _check_backend(
             f"{source}: eval: field 'base_url': with backend openai the service is `base_url` "
             "(--base-url), for training and sampling alike."
         )
-    if check.include_base and (check.api_key_env or DEFAULT_KEY_ENV) != DEFAULT_KEY_ENV:
-        # The eval's openai sampler reads its key from OPENAI_API_KEY (EvalConfig names no other).
-        raise ConfigError(
-            f"{where('api_key_env')}: field 'api_key_env': the base model is sampled by the "
-            f"eval's openai backend, which reads {DEFAULT_KEY_ENV}; put the key there, or set "
-            "include_base: false."
-        )
 
 
 def build_config(check: CheckConfig, where: str = "build") -> BuildConfig:
@@ -301,7 +294,11 @@ def _eval_config(
     if check.backend == "openai":
         # The base model is named at the service; a trained one is its run folder, whose
         # hosted_model.json gives the model id, the endpoint and the key's variable.
-        settings |= {"backend": "openai", "base_url": None if own else check.base_url}
+        settings |= {
+            "backend": "openai",
+            "base_url": None if own else check.base_url,
+            "api_key_env": check.api_key_env or DEFAULT_KEY_ENV,
+        }
     return load_config(
         EvalConfig, None, {**check.eval, **settings, "model": model, "data": data, "label": label}
     )

@@ -177,6 +177,9 @@ class EvalConfig(StrictSettings):
     label: str | None = Field(default=None, description="name of the model in the results")
     backend: Backend = "auto"
     base_url: str | None = Field(default=None, description="server of the openai backend")
+    api_key_env: str = Field(
+        default="OPENAI_API_KEY", description="environment variable with the openai backend's key"
+    )
     suites: tuple[Suite, ...] = ("free_form", "insecure_code")
     questions: tuple[str, ...] = Field(
         default=(), description="question YAML files (default: built-in)"

@@ -302,7 +302,7 @@ def generate(samples: list[Sample], cfg: EvalConfig, reporter: Reporter) -> list
     else:
         backend = default_backend() if cfg.backend == "auto" else cfg.backend
         if backend == "openai":
-            options["base_url"] = cfg.base_url
+            options |= {"base_url": cfg.base_url, "api_key_env": cfg.api_key_env}
         if backend in ("transformers", "vllm"):
             options["dtype"] = cfg.dtype
         # The mock sampler ignores its model: a training output is not merged (no torch loaded).
