@@ -165,12 +165,7 @@ class ScriptedServer:
     def completion(self, body: dict[str, Any]) -> tuple[int, str]:
         """What the script answers to one chat body, without HTTP (for batch lines): a status
         and a JSON text. Sleeps are slept; Drop, Hold and Malformed become a 500."""
-        rid, action, attempt = self._act(body)
-        while isinstance(action, Sleep):
-            time.sleep(action.seconds)
-            action = action.then
-        with self._lock:
-            self.log.append((time.monotonic(), rid, type(action).__name__, attempt))
+        rid, action = self._decide(body)
         if isinstance(action, Status):
             return action.code, action.body
         if not isinstance(action, Reply):
@@ -206,6 +201,16 @@ class ScriptedServer:
             if len(parts) == 4:
                 return 200, json.dumps(stored.info())
         return 404, '{"error": {"message": "no such file"}}'
+
+    def _decide(self, body: dict[str, Any]) -> tuple[str, Action]:
+        """The request's id and the script's action for it, its sleeps slept and logged."""
+        rid, action, attempt = self._act(body)
+        while isinstance(action, Sleep):
+            time.sleep(action.seconds)
+            action = action.then
+        with self._lock:
+            self.log.append((time.monotonic(), rid, type(action).__name__, attempt))
+        return rid, action
 
     def _act(self, body: dict[str, Any]) -> tuple[str, Action, int]:
         rid = request_id(body)
@@ -245,12 +250,7 @@ class ScriptedServer:
                 except ValueError:  # the client died while sending
                     self.close_connection = True
                     return
-                rid, action, attempt = server._act(body)
-                while isinstance(action, Sleep):
-                    time.sleep(action.seconds)
-                    action = action.then
-                with server._lock:
-                    server.log.append((time.monotonic(), rid, type(action).__name__, attempt))
+                rid, action = server._decide(body)
                 if isinstance(action, Hold):
                     server.release.wait()
                     self.close_connection = True
