@@ -91,11 +91,15 @@ def check_config(config: BuildConfig) -> None:
 
 @contextmanager
 def model_engine(
-    config: BuildConfig, options: EngineOptions | None, cache_path: Path | None
+    config: BuildConfig,
+    options: EngineOptions | None,
+    cache_path: Path | None,
+    reporter: Reporter | None = None,
 ) -> Iterator[Engine | None]:
     """The one engine of a model-backed build (None for the template backend), its replies
     cached beside the Semgrep cache so a rerun pays for no request twice; closed (and a local
-    server stopped) at the end."""
+    server stopped) at the end. Its figures (replies, in flight, tokens, cost) are a status
+    line of `reporter`."""
     if config.backend == "template":
         yield None
         return
@@ -103,6 +107,8 @@ def model_engine(
         raise UserError(f"the {config.backend} backend needs a model name (--model).")
     replies = ReplyCache((cache_path or default_cache_path()).with_name(CACHE_NAME))
     engine = Engine(config.backend, config.model, options or EngineOptions(), replies)
+    if reporter is not None:
+        engine.watch = reporter.status(f"Model {config.model} at {engine.host}")
     try:
         yield engine
     finally:
@@ -139,7 +145,7 @@ def write_data(
     chosen = select_families(config.families)
     tasks, templates = load_tasks(), load_templates()
     scan_cache = (cache_path or default_cache_path()) if use_cache else None
-    with model_engine(config, engine, cache_path) as model:
+    with model_engine(config, engine, cache_path, reporter) as model:
         advance = reporter.stage("Generating and validating pairs", config.n)
         if model is not None and "code_pairs" in config.generators:
             pairs, pair_report = generate_model_pairs(

@@ -38,6 +38,7 @@ from emgen.datagen.models.batch import BatchSender, LineResult, describe_line
 from emgen.datagen.models.cache import CachedReply, ReplyCache, request_key
 from emgen.schemas.errors import BackendError, UserError, first_error
 from emgen.schemas.shared.openai_client import describe_error, endpoint_host, open_client
+from emgen.schemas.shared.progress import Status
 from emgen.schemas.shared.vllm_server import (
     LOCAL_KEY_ENV,
     SETUP_HINT,
@@ -239,6 +240,8 @@ class Engine:
         self.sent = 0
         self.spent = 0.0
         self._reserved = 0.0  # worst cost of the requests in flight under a budget
+        self._in_flight = 0  # requests sent and not yet answered (a batch's lines too)
+        self.watch: Status | None = None  # told the figures whenever they change
         self._holding = 0  # how many they are
 
     def __repr__(self) -> str:
@@ -326,18 +329,43 @@ class Engine:
         reply = self.cache.get(key)
         if reply is None:
             worst = self._reserve(request, fmt)
+            self._flying(1)
             try:
                 reply = self._send(request, fmt)
                 self.cache.put(key, reply)
             except BaseException:
                 self._settle(worst, None)
                 raise
+            finally:
+                self._flying(-1)
             self._settle(worst, reply)
         with self._lock:
             self.replies += 1
             self.prompt_tokens += reply.prompt_tokens
             self.completion_tokens += reply.completion_tokens
+        self._show()
         return reply
+
+    def figures(self) -> str:
+        """What the progress display shows: replies, requests in flight, tokens and cost."""
+        with self._lock:
+            text = (
+                f"{self.replies} replies ({self.sent} paid now), {self._in_flight} in flight, "
+                f"{self.prompt_tokens + self.completion_tokens:,} tokens"
+            )
+        cost, limit = self.cost, self.options.max_cost
+        if cost is not None:
+            text += f", ${cost:.4f}" + ("" if limit is None else f" (budget ${limit:.2f})")
+        return text
+
+    def _flying(self, change: int) -> None:
+        with self._lock:
+            self._in_flight += change
+        self._show()
+
+    def _show(self, line: str = "") -> None:
+        if self.watch is not None:
+            self.watch(self.figures() + (f"; {line}" if line else ""))
 
     def key_of(self, request: ChatRequest, fmt: dict[str, Any] | None) -> str:
         """The cache key of `request`: what changes its answer, not how it was sent."""
@@ -383,6 +411,7 @@ class Engine:
             self._open(), self.cache, poll=self.options.batch_poll,
             retries=self.options.retries, backoff=self.options.backoff,
             secret=self._secret, where=self.host,
+            say=None if self.watch is None else self._show,
         )  # fmt: skip
         for batch_id in self.cache.pending_batches():
             self._keep(sender.collect(batch_id))
@@ -394,9 +423,13 @@ class Engine:
         failed_rounds = 0
         while missing:
             chosen = self._affordable(missing, fmt)
-            results = sender.collect(
-                sender.submit({key: self.body_of(missing[key], fmt) for key in chosen})
-            )
+            self._flying(len(chosen))
+            try:
+                results = sender.collect(
+                    sender.submit({key: self.body_of(missing[key], fmt) for key in chosen})
+                )
+            finally:
+                self._flying(-len(chosen))
             failed = self._keep(results)
             for key in chosen:
                 if key not in results:  # an expired batch never ran it

@@ -11,15 +11,21 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
 Advance = Callable[[int], None]
+Status = Callable[[str], None]  # replaces the text of a status line
 
 
 class Reporter(Protocol):
     def stage(self, label: str, total: int | None) -> Advance: ...
 
+    def status(self, label: str) -> Status: ...
+
 
 class Silent:
     def stage(self, label: str, total: int | None) -> Advance:
         return lambda _n: None
+
+    def status(self, label: str) -> Status:
+        return lambda _text: None
 
 
 class RichReporter:
@@ -29,6 +35,11 @@ class RichReporter:
     def stage(self, label: str, total: int | None) -> Advance:
         task = self.progress.add_task(label, total=total)
         return lambda n: self.progress.advance(task, n)
+
+    def status(self, label: str) -> Status:
+        """A line that shows `label: text`, the text replaced at each call (no bar to fill)."""
+        task = self.progress.add_task(label, total=None)
+        return lambda text: self.progress.update(task, description=f"{label}: {text}")
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -346,3 +347,18 @@ def test_ctrl_c_stops_a_build_waiting_on_the_model_at_once(tmp_path: Path) -> No
         assert time.monotonic() - started < 5, "the build waited for requests in flight"
     assert proc.returncode == 130 and "interrupted; nothing was left half-written." in err
     assert "Traceback" not in err and not (tmp_path / "em").exists()
+
+
+def test_the_progress_line_shows_replies_in_flight_tokens_and_cost(tmp_path: Path) -> None:
+    def slow(body: dict[str, Any], attempt: int) -> Action:
+        return Sleep(0.3, Reply(json.dumps({"value": body["seed"]}), 100, 50))
+
+    lines: list[str] = []
+    with ScriptedServer(slow) as server:
+        eng = engine(tmp_path, server.base_url, price=Price(1.0, 2.0), max_cost=5.0)
+        eng.watch = lines.append
+        eng.structured(requests(4), Answer)
+        eng.close()
+    flying = [int(re.search(r"(\d+) in flight", line).group(1)) for line in lines]  # type: ignore[union-attr]
+    assert max(flying) == 4 and flying[-1] == 0
+    assert lines[-1] == "4 replies (4 paid now), 0 in flight, 600 tokens, $0.0008 (budget $5.00)"
