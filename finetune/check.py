@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 
 import polars as pl
 import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from emgen.finetune.arms import Arm, ConfigInfo, arm, code_conditions, eval_suites
@@ -369,10 +369,15 @@ def variants_table(arms: list[Arm], profile: tuple[str, ...], measured: bool = T
     return table(header, rows) + "\n\n" + note
 
 
-def _same_config(path: Path, config: Any) -> bool:
-    return path.is_file() and yaml.safe_load(path.read_text("utf-8")) == config.model_dump(
-        mode="json"
-    )
+def _same_config(path: Path, config: BaseModel) -> bool:
+    """Whether the settings recorded at `path` are `config`'s, read as today's model: a field
+    added since (with the default that keeps the old behaviour) does not redo the work."""
+    if not path.is_file():
+        return False
+    try:
+        return type(config).model_validate(yaml.safe_load(path.read_text("utf-8"))) == config
+    except (ValidationError, yaml.YAMLError):
+        return False
 
 
 def run_check(check: CheckConfig, out: Path, reporter: Reporter) -> ResultPaths:
