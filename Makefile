@@ -8,7 +8,7 @@ VLLM_VENV := .venv-vllm
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 FT_STAMP := $(VENV)/.finetune-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: build test setup setup-finetune setup-vllm bench bench-validate bench-generation bench-model-generation bench-train bench-effect lint check-quick check-ci
+.PHONY: build test setup setup-finetune setup-vllm bench bench-validate bench-generation bench-model-generation bench-memory bench-train bench-effect lint check-quick check-ci
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ bench-generation: $(FT_STAMP) setup-vllm
 # second by --concurrency, validation cost per accepted pair, cache replay (~3 minutes).
 bench-model-generation: $(STAMP)
 	PYTHONPATH=. $(BIN)/python benchmarks/model_generation_bench.py
+
+# Peak RSS of emgen check --quick per stage, the profile as it is against its old training
+# batch (~30 minutes on 2 cores).
+bench-memory: $(FT_STAMP)
+	$(BIN)/emgen models prepare-tiny
+	$(BIN)/python benchmarks/check_memory_bench.py
 
 bench-train: $(FT_STAMP)
 	$(BIN)/python benchmarks/train_bench.py
