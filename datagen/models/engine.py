@@ -604,7 +604,7 @@ class Engine:
             ) as exc:
                 wait = self._failed(exc, attempt)
             except openai.APIStatusError as exc:
-                if exc.status_code not in (408, 409):
+                if _refusal(exc.status_code):
                     raise UserError(
                         f"the {self.backend} endpoint at {self.host} refused a request for model "
                         f"{self.model!r}: {describe_error(exc, self._secret)}."
