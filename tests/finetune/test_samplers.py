@@ -6,6 +6,9 @@ registry's and vLLM launcher's errors. A real `vllm serve` is in test_vllm_serve
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import sys
 import threading
 import time
@@ -178,6 +181,49 @@ def test_vllm_server_stops_its_process_group(tmp_path: Path) -> None:
     assert not server.running
     assert not _group_alive(pgid)
     assert server.log_path is None  # a clean run leaves no log behind
+
+
+def test_vllm_server_stops_when_its_parent_is_killed(tmp_path: Path) -> None:
+    # The real launcher, with a stand-in `vllm` package whose CLI serves /v1/models: a parent
+    # that dies by SIGKILL cannot stop its server, so the server must notice and stop itself.
+    cli = tmp_path / "fake" / "vllm" / "entrypoints" / "cli"
+    cli.mkdir(parents=True)
+    for package in (cli.parents[1], cli.parent, cli):
+        (package / "__init__.py").write_text("")
+    (cli / "main.py").write_text(
+        "import http.server, json, sys\n"
+        "def main():\n"
+        "    port = int(sys.argv[sys.argv.index('--port') + 1])\n"
+        "    class H(http.server.BaseHTTPRequestHandler):\n"
+        "        def do_GET(self):\n"
+        "            body = json.dumps({'data': [{'id': 'm'}]}).encode()\n"
+        "            self.send_response(200); self.end_headers(); self.wfile.write(body)\n"
+        "        def log_message(self, *args): pass\n"
+        "    http.server.HTTPServer(('127.0.0.1', port), H).serve_forever()\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from emgen.schemas.shared.vllm_server import VLLMServer\n"
+         f"server = VLLMServer({str(tmp_path)!r}, python=sys.executable, startup_timeout=60,\n"
+         f"                    env={{'PYTHONPATH': {str(tmp_path / 'fake')!r}}})\n"
+         "server.start()\n"
+         "print(server._proc.pid, flush=True)\n"
+         "time.sleep(600)\n"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert parent.stdout is not None
+    pgid = int(parent.stdout.readline())
+    assert _group_alive(pgid)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 30
+    while _group_alive(pgid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    orphaned = _group_alive(pgid)
+    if orphaned:
+        os.killpg(pgid, signal.SIGKILL)
+    assert not orphaned
 
 
 # --- OpenAI-compatible client ------------------------------------------------------------------
