@@ -278,6 +278,14 @@ def build(
             "(default: the built-in table)."
         ),
     ] = None,
+    max_reply_tokens: Annotated[
+        int | None,
+        typer.Option(
+            help="Most tokens one model reply may use, below each generator's own limit (code "
+            "pairs 2048). A reply cut short fails validation; a lower cap makes a slow local "
+            "model faster and lowers the worst cost held against --max-cost.",
+        ),
+    ] = None,
     max_candidates: Annotated[
         int | None,
         typer.Option(
@@ -324,8 +332,9 @@ def build(
         backend=backend, model=model,
     )  # fmt: skip
     engine = _engine_options(
-        config, base_url, api_key_env, concurrency, max_cost, price, batch, batch_poll
-    )
+        config, base_url, api_key_env, concurrency, max_cost, price, batch, batch_poll,
+        max_reply_tokens,
+    )  # fmt: skip
     check_config(config)  # build_bundle checks too, but here an error prints before the bars
     with progress_bars(not quiet, err_console) as reporter:
         manifest = build_bundle(
@@ -367,11 +376,13 @@ def _engine_options(
     price: str | None,
     batch: bool = False,
     batch_poll: float = EngineOptions.batch_poll,
+    max_reply_tokens: int | None = None,
 ) -> EngineOptions | None:
     """The run options of a model backend; None (and none given) for the template backend."""
     if config.backend == "template":
         model_only = (("--base-url", base_url), ("--max-cost", max_cost), ("--price", price),
-                      ("--batch", batch or None))  # fmt: skip
+                      ("--batch", batch or None),
+                      ("--max-reply-tokens", max_reply_tokens))  # fmt: skip
         given = [o for o, v in model_only if v is not None]
         if given:
             raise UserError(f"{', '.join(given)} apply only with a model backend (--backend).")
@@ -385,6 +396,7 @@ def _engine_options(
     options = EngineOptions(
         base_url=base_url, api_key_env=api_key_env, concurrency=concurrency,
         max_cost=max_cost, price=_price(price), batch=batch, batch_poll=batch_poll,
+        max_tokens=max_reply_tokens,
     )  # fmt: skip
     options.check(config.model)
     return options

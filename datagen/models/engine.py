@@ -78,6 +78,9 @@ PRICES: dict[str, Price] = {
 }
 
 
+# Seconds a request to the local vLLM server may take (a reply of 2048 tokens at CPU speed).
+LOCAL_TIMEOUT = 1800.0
+
 # What the Batch API bills, as a share of the list price.
 BATCH_DISCOUNT = 0.5
 
@@ -90,7 +93,8 @@ def price_for(model: str) -> Price | None:
 
 @dataclass(frozen=True)
 class EngineOptions:
-    """How to reach the model and how hard to try: run options that never change the data."""
+    """How to reach the model and how hard to try. Only `max_tokens` can change a reply (it
+    cuts long ones short); it is part of every reply's cache key and of the build's stats."""
 
     base_url: str | None = None  # None: the OpenAI API
     api_key_env: str = "OPENAI_API_KEY"
@@ -104,6 +108,7 @@ class EngineOptions:
     breaker: int = 10  # failed attempts in a row (at least `concurrency`) that stop the run
     batch: bool = False  # send through the OpenAI Batch API (half price, within 24 hours)
     batch_poll: float = 30.0  # seconds between looks at a submitted batch
+    max_tokens: int | None = None  # caps each reply below its generator's own limit
 
     def check(self, model: str | None = None) -> None:
         """One sentence for the first bad option; with `model`, also a budget without a price."""
@@ -120,6 +125,8 @@ class EngineOptions:
         if not self.timeout > 0 or self.retries < 0 or self.backoff < 0 or self.breaker < 1:
             raise UserError("the engine's timeout and breaker must be positive, its retries "
                             "and backoff not negative.")  # fmt: skip
+        if self.max_tokens is not None and self.max_tokens < 1:
+            raise UserError(f"--max-reply-tokens must be at least 1, not {self.max_tokens}.")
         if not self.api_key_env:
             raise UserError("--api-key-env must name an environment variable.")
         if model is not None and self.max_cost is not None and self.price_of(model) is None:
@@ -274,6 +281,7 @@ class Engine:
             "model": self.model,
             "endpoint_host": self.host,
             "batch_api": self.options.batch,
+            "max_reply_tokens": self.options.max_tokens,
             "requests": self.replies,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
@@ -319,6 +327,9 @@ class Engine:
         """The reply texts of `requests`, in order: through the Batch API first when the
         options ask for it (which fills the cache), else sent live on up to `concurrency`
         threads."""
+        cap = self.options.max_tokens
+        if cap is not None:
+            requests = [replace(r, max_tokens=min(r.max_tokens, cap)) for r in requests]
         if self.options.batch and requests:
             self._through_batches(requests, fmt)
         return self._map(lambda i: self.complete(requests[i], fmt).text, len(requests))
@@ -646,12 +657,16 @@ class Engine:
         with self._lock:
             if self._client is None:
                 base_url, key_env = self.options.base_url, self.options.api_key_env
+                timeout = self.options.timeout
                 if self.backend == "vllm":
                     base_url, key_env = self._start_server(), LOCAL_KEY_ENV
+                    # Our own server on a CPU writes about 10 tokens/s, so a long reply takes
+                    # minutes; asking again after a timeout would only repeat the same work.
+                    timeout = max(timeout, LOCAL_TIMEOUT)
                 self._client, self._secret = open_client(
                     base_url,
                     key_env,
-                    self.options.timeout,
+                    timeout,
                     UserError,
                     f"generating with model {self.model!r} at {self.host} needs an API key",
                 )

@@ -217,6 +217,28 @@ def test_budget_stops_cleanly_is_never_overspent_and_a_rerun_pays_only_for_the_r
         more.close()
 
 
+def test_max_reply_tokens_caps_each_request_its_key_and_the_stats(tmp_path: Path) -> None:
+    def echo(body: dict[str, Any], attempt: int) -> Action:
+        return Reply(json.dumps({"value": body["max_tokens"]}))
+
+    asks = [replace(r, max_tokens=m) for r, m in zip(requests(2), (2048, 50), strict=True)]
+    with ScriptedServer(echo) as server:
+        capped = engine(tmp_path / "a", server.base_url, max_tokens=100)
+        values = [getattr(r, "value", None) for r in capped.structured(asks, Answer)]
+        assert values == [100, 50]
+        assert capped.stats()["max_reply_tokens"] == 100
+        capped.close()
+        # Another cap is another question, not answered from the first one's cache; a request
+        # already under both caps is the same question.
+        cache_a = ReplyCache(tmp_path / "a" / "replies.sqlite")
+        options = EngineOptions(base_url=server.base_url, timeout=1.0, max_tokens=60)
+        other = Engine("openai", "test-model", options, cache_a)
+        values = [getattr(r, "value", None) for r in other.structured(asks, Answer)]
+        assert values == [60, 50]
+        assert other.sent == 1
+        other.close()
+
+
 def test_max_cost_needs_a_price_and_the_table_matches_snapshots(tmp_path: Path) -> None:
     assert price_for("gpt-4o-mini-2024-07-18") == price_for("gpt-4o-mini") != price_for("gpt-4o")
     assert price_for("my-local-model") is None
@@ -311,6 +333,11 @@ EMGEN = str(Path(sys.executable).parent / "emgen")
             ["--backend", "openai", "--model", "local-model", "--max-cost", "2"],
             "--max-cost needs the price of model 'local-model'",
         ),
+        (
+            ["--backend", "openai", "--model", "m", "--max-reply-tokens", "0"],
+            "--max-reply-tokens must be at least 1, not 0.",
+        ),
+        (["--max-reply-tokens", "64"], "--max-reply-tokens apply only with a model backend"),
     ],
 )
 def test_bad_model_options_are_one_sentence(
