@@ -233,8 +233,9 @@ class EvalConfig(StrictSettings):
     max_new_tokens: int = Field(default=600, ge=1)
     dtype: Dtype = Field(
         default="auto",
-        description="weights of the transformers and vllm samplers (bfloat16 halves sampling "
-        "time on a CPU with bf16 instructions)",
+        description="weights of the transformers and vllm samplers; auto: bfloat16 where the "
+        "hardware has it (a GPU, a CPU with AVX-512 BF16 or AMX: half float32's sampling time), "
+        "else float32 (vllm without a GPU: float32)",
     )
     seed: int = 0
     judge: JudgeSettings = JudgeSettings()

@@ -23,6 +23,7 @@ import yaml
 
 from emgen.finetune.check import BASE, CheckConfig, run_dir
 from emgen.finetune.config import CODE_CONDITIONS, EvalConfig, TrainConfig
+from emgen.finetune.models import sampling_dtype
 from emgen.finetune.results import POOLED, SUMMARY_FILE, wilson
 from emgen.schemas.errors import UserError
 from emgen.schemas.shared.io import write_text_atomic
@@ -194,7 +195,8 @@ def _settings_rows(check: CheckConfig, train: TrainConfig, ev: EvalConfig) -> li
         ["training seeds", ", ".join(map(str, check.seeds))],
         ["training", f"{lora}; learning rate {train.learning_rate:g} ({schedule}); {records}; "
          f"{batch}; max length {train.max_length}"],
-        ["sampling", f"{ev.backend}, {ev.dtype} weights, temperature {ev.temperature:g}, "
+        ["sampling", f"{ev.backend}, {sampling_dtype(ev.dtype)} weights, "
+         f"temperature {ev.temperature:g}, "
          f"{ev.max_new_tokens} new tokens, {ev.code_prompts} held-out coding prompts x "
          f"{ev.samples or 1} samples"],
         ["measure", "an answer counts as insecure when the Semgrep rule pack flags its code; "
