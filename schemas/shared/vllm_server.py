@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -63,6 +64,10 @@ LOG_TAIL_LINES = 30
 
 
 VLLM_PYTHON_ENV = "EMGEN_VLLM_PYTHON"
+# More `vllm serve` arguments for every server emgen starts, split as a shell would: say
+# "--enforce-eager" (a CPU server starts in a minute instead of three, and writes 20% slower)
+# or "--tensor-parallel-size 2".
+VLLM_ARGS_ENV = "EMGEN_VLLM_ARGS"
 VLLM_VENV = ".venv-vllm"
 SETUP_HINT = (
     "run scripts/setup-vllm-env.sh (it creates .venv-vllm) or set EMGEN_VLLM_PYTHON to a "
@@ -183,7 +188,7 @@ class VLLMServer:
         args += ["--served-model-name", self.model_name, "--dtype", dtype]
         if self.max_model_len is not None:
             args += ["--max-model-len", str(self.max_model_len)]
-        return args + list(self.extra_args)
+        return args + list(self.extra_args) + shlex.split(os.environ.get(VLLM_ARGS_ENV, ""))
 
     def start(self) -> None:
         """Launch the server and wait until it answers GET /v1/models."""

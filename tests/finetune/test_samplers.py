@@ -183,6 +183,22 @@ def test_vllm_server_stops_its_process_group(tmp_path: Path) -> None:
     assert server.log_path is None  # a clean run leaves no log behind
 
 
+def test_vllm_server_takes_more_arguments_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = VLLMServer(tmp_path, python=sys.executable, port=8123, extra_args=("--seed", "1"))
+    monkeypatch.setenv("EMGEN_VLLM_ARGS", "--enforce-eager --chat-template '/a b/t.jinja'")
+    assert server.command()[-5:] == [
+        "--seed",
+        "1",
+        "--enforce-eager",
+        "--chat-template",
+        "/a b/t.jinja",
+    ]
+    monkeypatch.delenv("EMGEN_VLLM_ARGS")
+    assert server.command()[-2:] == ["--seed", "1"]
+
+
 def test_vllm_server_stops_when_its_parent_is_killed(tmp_path: Path) -> None:
     # The real launcher, with a stand-in `vllm` package whose CLI serves /v1/models: a parent
     # that dies by SIGKILL cannot stop its server, so the server must notice and stop itself.
