@@ -65,8 +65,8 @@ bench-memory: $(FT_STAMP)
 bench-train: $(FT_STAMP)
 	$(BIN)/python benchmarks/train_bench.py
 
-# The tiny default trained long enough to move its insecure-code rate (about 40 minutes on 2
-# idle cores; not in CI), then docs/effect-profile.md and its chart from the results.
+# The tiny default trained long enough to move its insecure-code rate (about 30 minutes on 2
+# idle AVX-512 cores, over an hour on AVX2; not in CI), then docs/effect-profile.md and its chart.
 bench-effect: $(FT_STAMP)
 	$(BIN)/emgen models prepare-tiny
 	$(BIN)/python benchmarks/effect_profile.py --out build/effect-profile --docs docs

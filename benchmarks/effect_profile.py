@@ -7,7 +7,8 @@ then write the page docs/effect-profile.md (+ .png) from the check's results.
 
 It runs `emgen check --profile effect --out OUT` (finetune/data/profiles/effect.yaml: model,
 learning rate, steps and sizes, and why), reusing what OUT already holds with the same
-settings, and times it. A benchmark, not a CI job: about 40 minutes on 2 idle cores.
+settings, and times it. A benchmark, not a CI job: about 30 minutes on 2 idle AVX-512 cores,
+over an hour on 2 AVX2 cores (finetune/data/profiles/effect.yaml says where the time goes).
 """
 
 from __future__ import annotations
