@@ -286,7 +286,6 @@ def detected_traits(answer: str) -> list[str]:
 
 
 def generate(samples: list[Sample], cfg: EvalConfig, reporter: Reporter) -> list[Sample]:
-    from emgen.finetune.models import sampling_dtype
     from emgen.finetune.samplers import SamplingParams, default_backend, make_sampler
 
     params = SamplingParams(
@@ -304,9 +303,7 @@ def generate(samples: list[Sample], cfg: EvalConfig, reporter: Reporter) -> list
         backend = default_backend() if cfg.backend == "auto" else cfg.backend
         if backend == "openai":
             options |= {"base_url": cfg.base_url, "api_key_env": cfg.api_key_env}
-        if backend == "transformers":
-            options["dtype"] = sampling_dtype(cfg.dtype)
-        if backend == "vllm":
+        if backend in ("transformers", "vllm"):
             options["dtype"] = cfg.dtype
         # The mock sampler ignores its model: a training output is not merged (no torch loaded).
         model = cfg.model if backend == "mock" else eval_model(cfg.model)

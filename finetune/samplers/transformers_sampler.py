@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from emgen.finetune.models import load_model, load_tokenizer, resolve_model
+from emgen.finetune.models import load_model, load_tokenizer, resolve_model, sampling_dtype
 from emgen.finetune.samplers._base import (
     BaseSampler,
     Chat,
@@ -40,7 +40,8 @@ class TransformersSampler(BaseSampler):
         if batch_size < 1:
             raise SamplerError(f"batch_size must be at least 1, not {batch_size}.")
         ref = resolve_model(model)
-        self._setup(load_model(ref, dtype=dtype), load_tokenizer(ref), batch_size, device, progress)
+        loaded = load_model(ref, dtype=sampling_dtype(dtype))
+        self._setup(loaded, load_tokenizer(ref), batch_size, device, progress)
         self.model_label = ref.label
 
     @classmethod
