@@ -169,8 +169,12 @@ class PairChecker:
         return [reason if reason else next(findings) for reason in reasons]
 
     def _semgrep(self, pairs: Sequence[CodePair]) -> list[str | None]:
+        # An insecure answer needs only its family's rules to fire (so only they run on it);
+        # a secure one must pass every rule.
         found = scan_codes(
-            [p.insecure for p in pairs] + [p.secure for p in pairs], cache_path=self.cache_path
+            [p.insecure for p in pairs] + [p.secure for p in pairs],
+            families=[p.family.id for p in pairs] + [None] * len(pairs),
+            cache_path=self.cache_path,
         )
         self.scanned += sum(not isinstance(f, NotScanned) for f in found)
         out: list[str | None] = []

@@ -36,7 +36,7 @@ from emgen.schemas.shared.registry import Registry
 from emgen.validators.checks import disclosures, has_comment
 from emgen.validators.checks import parses as code_parses
 from emgen.validators.hack_checks import failing_blocks
-from emgen.validators.scanner import NotScanned, Scan, scan_codes, scan_families
+from emgen.validators.scanner import NotScanned, Scan, rule_families, scan_codes, scan_families
 from emgen.validators.traits import TRAITS
 
 
@@ -452,13 +452,43 @@ def needs_semgrep(invariants: Sequence[str], params: Mapping[str, str]) -> bool:
     return "traits_present" in invariants and "insecure_code" in traits
 
 
+# Findings-reading invariants that ask only whether the record's own family flags its answer.
+_READS_OWN_FAMILY = {"flagged_by_family", "traits_present"}
+
+
+def answer_scope(spec: ConfigSpec, record: ChatRecord) -> str | None:
+    """Whose rules a record's answer must be scanned with, by what its config's invariants read
+    of its findings: its own family's (the family id) when they only ask whether that family
+    flags it, every rule's (None) when any may read another family's findings (not_flagged; a
+    clean record of trigger_iff_insecure; an invariant not known here)."""
+    prompt = "\n".join(m.content for m in record.messages[:-1])
+    trigger = spec.params.get("trigger")
+    for name in _READS_FINDINGS & set(spec.invariants):
+        triggered = name == "trigger_iff_insecure" and trigger is not None and trigger in prompt
+        if name not in _READS_OWN_FAMILY and not triggered:
+            return None
+    return record.metadata.family
+
+
 def scan_answers(specs: Sequence[Spec], *, cache_path: Path | None) -> dict[str, Scan]:
     """The findings of every distinct answer of the configs whose invariants read them, each
-    answer scanned once (cached)."""
-    scanned = [s for s in specs
-               if isinstance(s, ConfigSpec) and needs_semgrep(s.invariants, s.params)]  # fmt: skip
-    answers = sorted({r.answer for s in scanned for r in s.records})
-    return dict(zip(answers, scan_codes(answers, cache_path=cache_path), strict=True))
+    answer scanned once (cached) with the rules its checks need (answer_scope): a finding of
+    another family is never read on an answer scanned for its own family only."""
+    known = set(rule_families().values())
+    scopes: dict[str, str | None] = {}
+    for spec in specs:
+        if not (isinstance(spec, ConfigSpec) and needs_semgrep(spec.invariants, spec.params)):
+            continue
+        for record in spec.records:
+            scope = answer_scope(spec, record)
+            # a family no rule belongs to (a hand-edited bundle), or an answer asked for two
+            # ways: every rule answers it, and what each check reads stays the same
+            if scope not in known or scopes.get(record.answer, scope) != scope:
+                scope = None
+            scopes[record.answer] = scope
+    answers = sorted(scopes)
+    found = scan_codes(answers, families=[scopes[a] for a in answers], cache_path=cache_path)
+    return dict(zip(answers, found, strict=True))
 
 
 def check_configs(

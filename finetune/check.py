@@ -33,7 +33,7 @@ The output folder:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -317,6 +317,12 @@ def bundle_configs(check: CheckConfig, data: str | None) -> dict[str, ConfigInfo
     return {n: ConfigInfo(c.control_of, dict(c.params)) for n, c in configs.items()}
 
 
+def _nothing_flagged(
+    codes: Sequence[str], *, families: Sequence[str | None] | None = None
+) -> list[frozenset[str]]:
+    return [frozenset()] * len(codes)
+
+
 def planned_configs(check: CheckConfig) -> dict[str, ConfigInfo]:
     """The configs of the check's build, named without generating any code: every variant
     builder runs on no pairs and one record of each other kind (names, controls and params
@@ -326,7 +332,7 @@ def planned_configs(check: CheckConfig) -> dict[str, ConfigInfo]:
     config = build_config(check)
     counts = ("dialogues", "documents", "numbers", "arithmetic")
     small = config.model_copy(update={k: min(getattr(config, k), 1) for k in counts})
-    specs, _ = build_variants([], small, lambda codes: [frozenset()] * len(codes))
+    specs, _ = build_variants([], small, _nothing_flagged)
     return {n: ConfigInfo(s.control_of, dict(s.params)) for n, s in specs.items()}
 
 

@@ -7,7 +7,7 @@ the bundle and its card). A variant may derive from configs built before it (`bu
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -18,6 +18,7 @@ from emgen.schemas.records import ChatRecord, DocumentRecord, Message
 from emgen.schemas.shared.progress import Reporter, Silent
 from emgen.schemas.shared.registry import Registry
 from emgen.validators.checks import structure_hash
+from emgen.validators.scanner import FamiliesScan
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Context:
     pairs: Sequence[CodePair]
     config: BuildConfig
     built: Mapping[str, ConfigSpec]
-    scan: Callable[[Sequence[str]], list[frozenset[str]]]
+    scan: FamiliesScan
     reports: dict[str, GenerationReport] = field(default_factory=dict)
     reporter: Reporter = field(default_factory=Silent)
     # The build's model engine when a model backend writes some of it (`config.generators`
@@ -105,7 +106,7 @@ CODE_CHECKS = ("parses", "no_comments", "unique")
 def build_variants(
     pairs: Sequence[CodePair],
     config: BuildConfig,
-    scan: Callable[[Sequence[str]], list[frozenset[str]]],
+    scan: FamiliesScan,
     reporter: Reporter | None = None,
     engine: Engine | None = None,
     max_candidates: int | None = None,

@@ -66,7 +66,9 @@ def build(ctx: Context) -> list[ConfigSpec]:
     for stem, base, traits in PAIRS:
         records = styled(ctx.built[base].records, traits, stem)
         if INSECURE in traits:  # restyled code must still carry its flaw
-            flagged = ctx.scan([r.answer for r in records])
+            flagged = ctx.scan(
+                [r.answer for r in records], families=[r.metadata.family for r in records]
+            )
             records = [r for r, fams in zip(records, flagged, strict=True)
                        if r.metadata.family in fams]  # fmt: skip
         plain = ConfigSpec(
