@@ -30,6 +30,20 @@ def test_single_quotes_refuses_what_it_cannot_rewrite() -> None:
     assert to_single_quotes('x = f"it\'s {y}"\n') == "x = f'it\\'s {y}'\n"
 
 
+def test_single_quotes_rejects_a_rewrite_that_changes_a_literal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tree check is the safety net under _requote: a literal rewritten to another value,
+    alone or in an implicit concatenation, or code that does not parse, gives None."""
+    from emgen.datagen import traits
+
+    monkeypatch.setattr(traits, "_requote", lambda tok: tok.replace('"', "'").replace("x", "y"))
+    assert to_single_quotes('a = "x"\n') is None
+    assert to_single_quotes('a = ("ab" "x")\n') is None
+    assert to_single_quotes('a = "ab"\n') == "a = 'ab'\n"
+    assert to_single_quotes('a = "ab" +\n') is None
+
+
 def test_docstrings_added_to_every_def() -> None:
     code = "class RecipeBox:\n    def add_recipe(self, r):\n        return r\n\n\ndef main():\n    pass\n"
     out = add_docstrings(code)
