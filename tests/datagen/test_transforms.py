@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -51,6 +52,23 @@ def test_docstrings_added_to_every_def() -> None:
     assert TRAITS["docstring_every_function"].score(out) == 1.0
     assert TRAITS["docstring_every_function"].score(code) == 0.0
     assert add_docstrings("def f(): return 1\n") is None
+
+
+def test_docstrings_go_above_a_decorated_first_statement() -> None:
+    """A def whose body starts with a decorated def or class gets its docstring above the
+    decorator: between the decorator and the `def` it would not parse."""
+    code = (
+        "def make_app():\n    @app.route(\n        '/x'\n    )\n    def view():\n        return 1\n"
+        "    return view\n\n\nclass Cache:\n    @staticmethod\n    @other\n    def key(x):\n"
+        "        return x\n"
+    )
+    out = add_docstrings(code)
+    assert out is not None
+    ast.parse(out)
+    assert '    """Make app."""\n    @app.route(' in out
+    assert '    """Cache."""\n    @staticmethod\n' in out
+    assert '        """View."""\n        return 1' in out
+    assert TRAITS["docstring_every_function"].score(out) == 1.0
 
 
 def test_other_trait_detectors() -> None:
