@@ -25,6 +25,20 @@ def test_single_quotes_rewrite_keeps_meaning() -> None:
     assert not TRAITS["single_quoted_strings"].present(code)
 
 
+def test_single_quotes_leaves_comments_and_multiline_literals() -> None:
+    """Literals are found by a regex, not the tokenizer: quotes in a comment, a literal over
+    several lines, a docstring and a literal right after a keyword must come out as tokenize
+    sees them."""
+    code = (
+        'if key in"abc":  # say "hi"\n    s = """\n"q"\n"""\n'
+        '    t = "a\\\n b"\n    u = rb"\\d" + "#" + "it\'s"\n'
+    )
+    assert to_single_quotes(code) == (
+        'if key in\'abc\':  # say "hi"\n    s = """\n"q"\n"""\n'
+        "    t = \"a\\\n b\"\n    u = rb'\\d' + '#' + 'it\\'s'\n"
+    )
+
+
 def test_single_quotes_refuses_what_it_cannot_rewrite() -> None:
     assert to_single_quotes('x = f"{y:>{width}} it\'s"\n') is None  # nested fields and a quote
     assert to_single_quotes('x = rf"it\'s {y}"\n') is None  # a raw string cannot escape a quote
