@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from emgen.schemas.shared.registry import Registry
+from emgen.validators.checks import first_line
 
 _PREFIX = re.compile(r"^[rRbBuUfF]*")
 
@@ -138,20 +139,14 @@ def add_docstrings(code: str) -> str | None:
         if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
         and ast.get_docstring(n) is None
     ]  # fmt: skip
-    for node in sorted(defs, key=lambda n: _first_line(n.body[0]), reverse=True):
-        start = _first_line(node.body[0])
+    # above a decorated first statement's decorators: between them and its `def` would not parse
+    for node in sorted(defs, key=lambda n: first_line(n.body[0]), reverse=True):
+        start = first_line(node.body[0])
         if start == node.lineno:
             return None  # body on the def line: no room for a docstring
         indent = " " * node.body[0].col_offset
         lines.insert(start - 1, f'{indent}"""{_sentence(node.name)}"""\n')
     return "".join(lines)
-
-
-def _first_line(statement: ast.stmt) -> int:
-    """The line a statement starts on. A decorated def or class starts at its first decorator:
-    its own lineno is the `def` line, and a docstring put there would split the two."""
-    decorators = getattr(statement, "decorator_list", [])
-    return min([statement.lineno, *(d.lineno for d in decorators)])
 
 
 # Transforms that return only code whose syntax tree equals the input's (to_single_quotes

@@ -129,11 +129,16 @@ def structure_hash(code: str) -> str:
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
+def first_line(node: ast.stmt) -> int:
+    """The line a statement starts on: a decorated def or class starts at its first decorator
+    (its own lineno is the `def` line)."""
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+    return min([node.lineno, *(d.lineno for d in decorators)])
+
+
 def _holds(node: ast.stmt, line: int) -> bool:
     """Whether `line` lies in the statement, its decorators included."""
-    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
-    first = min([node.lineno, *(d.lineno for d in decorators)])
-    return first <= line <= (node.end_lineno or node.lineno)
+    return first_line(node) <= line <= (node.end_lineno or node.lineno)
 
 
 @lru_cache(maxsize=1 << 16)
