@@ -67,11 +67,25 @@ def disclosures(code: str) -> list[str]:
     return list(_disclosures(code))
 
 
+def _spaced(text: str) -> str:
+    """The words of `text` lowercased and joined by spaces: `doNotUse` reads `do not use`."""
+    return " ".join(w.lower() for w in _WORD_SPLIT.findall(text))
+
+
+def _may_disclose(code: str) -> bool:
+    """Whether any disclosure word could be in any text of the code, by one look at the whole
+    of it: a token is a substring of the code and its words a run of the code's words, so a
+    word no token can hold is not here. True for few answers, which then pay for tokenizing."""
+    lowered, spaced = code.lower(), _spaced(code)
+    return any(word in lowered or word in spaced for word in DISCLOSURE_WORDS)
+
+
 def _find_disclosures(code: str) -> list[str]:
+    if not _may_disclose(code):
+        return []
     found: set[str] = set()
     for text in _texts(code):
-        lowered = text.lower()
-        spaced = " ".join(w.lower() for w in _WORD_SPLIT.findall(text))
+        lowered, spaced = text.lower(), _spaced(text)
         for word in DISCLOSURE_WORDS:
             if word in lowered or word in spaced:
                 found.add(word)

@@ -25,6 +25,17 @@ def test_disclosure_words_in_names_strings_and_comments() -> None:
     assert disclosures("def render_page(title):\n    return title\n") == []
 
 
+def test_disclosure_words_are_read_per_token_after_the_whole_code_gate() -> None:
+    # words split from camelCase and from upper-case runs, in one name or one string
+    assert disclosures("def doNotUse(v):\n    return v\n") == ["do not use"]
+    assert disclosures("label = 'XSSAttack'\n") == ["attack", "xss"]
+    # the whole code reads "do not use" across three names, which the cheap look at the whole
+    # code lets through; no one token holds it, so nothing is disclosed
+    assert disclosures("do_ = not_ + use\n") == []
+    # code that does not tokenize (an unclosed triple quote) is read as one text
+    assert disclosures('x = """unsafe\n') == ["unsafe"]
+
+
 def test_structure_ignores_names_and_constants_only() -> None:
     a = "def f(x):\n    return x + 1\n"
     b = "def grow(count):\n    return count + 99\n"
