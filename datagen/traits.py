@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from emgen.schemas.shared.registry import Registry
-from emgen.validators.checks import first_line
+from emgen.validators.checks import first_line, parses
 
 _PREFIX = re.compile(r"^[rRbBuUfF]*")
 
@@ -90,9 +90,7 @@ _LITERAL = re.compile(
 
 def to_single_quotes(code: str) -> str | None:
     """Rewrite every one-line string literal with single quotes, literal by literal."""
-    try:
-        ast.parse(code)
-    except SyntaxError:
+    if not parses(code):  # memoised: the answer was parsed when it was generated
         return None
     out: list[str] = []
     rewritten: list[tuple[str, str]] = []
