@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from emgen.schemas.shared.registry import Registry
+from emgen.validators.checks import parses
 
 _SNAKE = re.compile(r"^_*[a-z][a-z0-9]*(_[a-z0-9]+)*_*$")
 _CAMEL = re.compile(r"^_*[a-z][a-z0-9]*([A-Z][a-z0-9]*)+$")
@@ -189,8 +190,23 @@ def _string_tokens(code: str) -> list[str]:
     return out
 
 
+def _one_quote_only(code: str, quote: str) -> bool:
+    """Whether the code has string literals that are not triple-quoted and all of them open with
+    `quote`, told without tokenizing (Python 3.11's tokenizer is pure Python, the trait check's
+    main cost): with no comment (no `#`), no other quote and no triple `quote`, every `quote`
+    character of code that parses lies in such a literal. 5693 of the 6000 answers of a
+    default build's selective_insecure_quotes qualify."""
+    other = "'" if quote == '"' else '"'
+    return (
+        quote in code and other not in code and "#" not in code and quote * 3 not in code
+        and parses(code)
+    )  # fmt: skip
+
+
 def _quote_score(quote: str) -> Callable[[str], float]:
     def score(code: str) -> float:
+        if _one_quote_only(code, quote):
+            return 1.0
         try:
             quotes = _string_tokens(code)
         except (tokenize.TokenError, SyntaxError, IndentationError):

@@ -25,6 +25,21 @@ def test_single_quotes_rewrite_keeps_meaning() -> None:
     assert not TRAITS["single_quoted_strings"].present(code)
 
 
+def test_quote_trait_without_tokenizing_agrees_with_the_tokens() -> None:
+    """The check skips tokenizing code with one quote only, no comment and no triple quote;
+    each case next to it must score as the tokens say."""
+    single, double = TRAITS["single_quoted_strings"], TRAITS["double_quoted_strings"]
+    assert single.score("a = 'x'\nb = f'{a}'\n") == 1.0  # the shortcut
+    assert double.score('a = "x"\n') == 1.0
+    assert single.score("a = 1\n") == 0.0  # no literal at all
+    assert single.score("a = 1  # it's\n") == 0.0  # a quote in a comment is no literal
+    assert single.score("a = '''x'''\n") == 0.0  # only a triple-quoted one, which is skipped
+    assert single.score("a = 'x'\nb = '''y'''\n") == 1.0
+    assert single.score("a = 'x'  # \"quoted\"\nb = 'y'\n") == 1.0  # quotes in a comment
+    assert single.score("a = 'x'\nb = \"y\"\n") == 0.5
+    assert single.score("a = 'x\n") == 0.0  # does not parse, nor tokenize
+
+
 def test_single_quotes_leaves_comments_and_multiline_literals() -> None:
     """Literals are found by a regex, not the tokenizer: quotes in a comment, a literal over
     several lines, a docstring and a literal right after a keyword must come out as tokenize
