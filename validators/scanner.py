@@ -451,8 +451,11 @@ def run_semgrep(
 ) -> dict[str, Scan]:
     """One plain invocation over a folder (and its subfolders); returns findings by file name
     (names are unique across subfolders), or why a file was not (fully) scanned."""
+    # --experimental runs the scan in Semgrep's OCaml front end (osemgrep) instead of its Python
+    # one: the same semgrep-core and the same findings (every answer of a default build), and
+    # about a quarter less time (1.185, 2 cores: 2000 answers, whole pack, 48.6 -> 35.1 s).
     cmd = [
-        semgrep_binary(), "scan", "--config", str(rules), "--metrics=off",
+        semgrep_binary(), "scan", "--experimental", "--config", str(rules), "--metrics=off",
         "--disable-version-check", "--json", "--verbose", "--no-git-ignore",
         "--max-target-bytes", str(MAX_CODE_BYTES),
         "--jobs", str(jobs), "--timeout", str(timeout), str(target_dir),

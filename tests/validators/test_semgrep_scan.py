@@ -131,7 +131,7 @@ def test_run_semgrep_reports_skips_and_timeouts(tmp_path: Path) -> None:
     out = run_semgrep(tmp_path, RULES_DIR, 2, timeout=1)
     assert out["small.py"] == [Finding(RULE, 7)]
     big = out["big.py"]
-    assert isinstance(big, NotScanned) and "exceeded_size_limit" in big.reason
+    assert isinstance(big, NotScanned) and "too_big" in big.reason
     prose = out["prose.py"]  # partly parsed: Semgrep scanned the rest, as before
     assert isinstance(prose, list) and [f.rule_id for f in prose] == [RULE]
     slow = out["slow.py"]
