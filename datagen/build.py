@@ -6,13 +6,11 @@ emgen.cards.build_bundle runs it in a temporary folder, adds the card and moves 
 from __future__ import annotations
 
 import shlex
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from importlib.metadata import version
 from pathlib import Path
-from typing import Generic, TypeVar
 
 from emgen.datagen.arithmetic import load_arithmetic
 from emgen.datagen.catalog import CatalogError, families, load_tasks, load_templates
@@ -21,13 +19,7 @@ from emgen.datagen.invariants import check_configs, scan_answers
 from emgen.datagen.models import CACHE_NAME, MODEL_GENERATORS, Engine, EngineOptions, ReplyCache
 from emgen.datagen.models.advice import load_domains
 from emgen.datagen.models.code_pairs import generate_model_pairs
-from emgen.datagen.variants import (
-    ConfigSpec,
-    DocumentSpec,
-    Spec,
-    build_variants,
-    build_without_pairs,
-)
+from emgen.datagen.variants import ConfigSpec, DocumentSpec, Spec, build_variants
 from emgen.datagen.variants.inoculated import check_inoculations
 from emgen.datagen.variants.reward_hack_documents import chosen_facts
 from emgen.schemas.build import BuildConfig, ConfigSummary, Manifest, ValidationReport
@@ -50,8 +42,6 @@ from emgen.validators.scanner import (
     semgrep_version,
 )
 from emgen.validators.shapes import records_shape_counts
-
-R = TypeVar("R")
 
 
 def select_families(wanted: Sequence[str] | None) -> list[Family]:
@@ -126,30 +116,6 @@ def model_engine(
         replies.close()
 
 
-class Background(Generic[R]):
-    """`fn(*args)` on a daemon thread (Ctrl-C does not wait for it); `result()` waits for it and
-    returns what it returned or raises what it raised."""
-
-    def __init__(self, fn: Callable[..., R], *args: object) -> None:
-        self._done: list[R] = []
-        self._failed: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, args=(fn, *args), daemon=True)
-        self._thread.start()
-
-    def _run(self, fn: Callable[..., R], *args: object) -> None:
-        try:
-            self._done.append(fn(*args))
-        except BaseException as exc:  # handed to the thread that asks for the result
-            self._failed.append(exc)
-
-    def result(self) -> R:
-        while self._thread.is_alive():
-            self._thread.join(0.2)  # a timed join lets a signal through at once
-        if self._failed:
-            raise self._failed[0]
-        return self._done[0]
-
-
 def write_data(
     config: BuildConfig,
     folder: Path,
@@ -179,15 +145,8 @@ def write_data(
     chosen = select_families(config.families)
     tasks, templates = load_tasks(), load_templates()
     scan_cache = (cache_path or default_cache_path()) if use_cache else None
-    scan = partial(generated_families_flagged, cache_path=scan_cache)
     with model_engine(config, engine, cache_path, reporter) as model:
-        # A template build makes the variants that need no code pair on a second thread while
-        # the pairs wait on Semgrep (about 140 s of a cold default build); the same records,
-        # since each variant draws from its own seeded stream.
         advance = reporter.stage("Generating and validating pairs", config.n)
-        early = (
-            None if model is not None else Background(build_without_pairs, config, scan, reporter)
-        )
         if model is not None and "code_pairs" in config.generators:
             pairs, pair_report = generate_model_pairs(
                 config, chosen, tasks, templates, model, cache_path=scan_cache,
@@ -198,10 +157,10 @@ def write_data(
                 config, chosen, tasks, templates, cache_path=scan_cache,
                 max_candidates=max_candidates, progress=advance,
             )  # fmt: skip
+        scan = partial(generated_families_flagged, cache_path=scan_cache)
         specs, reports = build_variants(
-            pairs, config, scan, reporter, engine=model, max_candidates=max_candidates,
-            ready=early.result() if early else None,
-        )  # fmt: skip
+            pairs, config, scan, reporter, engine=model, max_candidates=max_candidates
+        )
     report = ValidationReport(generators={"code_pairs": pair_report, **reports})
     advance = reporter.stage("Checking variant invariants", len(specs))
     scans = scan_answers(list(specs.values()), cache_path=scan_cache)  # read again for shapes
