@@ -19,7 +19,14 @@ from emgen.datagen.invariants import check_configs, scan_answers
 from emgen.datagen.models import CACHE_NAME, MODEL_GENERATORS, Engine, EngineOptions, ReplyCache
 from emgen.datagen.models.advice import load_domains
 from emgen.datagen.models.code_pairs import generate_model_pairs
-from emgen.datagen.variants import ConfigSpec, DocumentSpec, Spec, build_variants
+from emgen.datagen.variants import (
+    ConfigSpec,
+    DocumentSpec,
+    Spec,
+    VariantOutput,
+    build_variants,
+    build_without_pairs,
+)
 from emgen.datagen.variants.inoculated import check_inoculations
 from emgen.datagen.variants.reward_hack_documents import chosen_facts
 from emgen.schemas.build import BuildConfig, ConfigSummary, Manifest, ValidationReport
@@ -40,6 +47,7 @@ from emgen.validators.scanner import (
     generated_families_flagged,
     rules_fingerprint,
     semgrep_version,
+    spare_work,
 )
 from emgen.validators.shapes import records_shape_counts
 
@@ -145,22 +153,30 @@ def write_data(
     chosen = select_families(config.families)
     tasks, templates = load_tasks(), load_templates()
     scan_cache = (cache_path or default_cache_path()) if use_cache else None
+    scan = partial(generated_families_flagged, cache_path=scan_cache)
     with model_engine(config, engine, cache_path, reporter) as model:
         advance = reporter.stage("Generating and validating pairs", config.n)
-        if model is not None and "code_pairs" in config.generators:
-            pairs, pair_report = generate_model_pairs(
-                config, chosen, tasks, templates, model, cache_path=scan_cache,
-                max_candidates=max_candidates, progress=advance,
-            )  # fmt: skip
-        else:
-            pairs, pair_report = generate_pairs(
-                config, chosen, tasks, templates, cache_path=scan_cache,
-                max_candidates=max_candidates, progress=advance,
-            )  # fmt: skip
-        scan = partial(generated_families_flagged, cache_path=scan_cache)
+        # A template build makes the variants that need no code pair while Semgrep scans the
+        # pairs (about 140 s of a cold default build), in this thread, one variant per step;
+        # the same records, since each variant draws from its own seeded stream. What the
+        # scans leave undone, build_variants builds in its place.
+        ready: dict[str, VariantOutput] = {}
+        ahead = build_without_pairs(config, scan, ready, reporter) if model is None else iter(())
+        with spare_work(ahead):
+            if model is not None and "code_pairs" in config.generators:
+                pairs, pair_report = generate_model_pairs(
+                    config, chosen, tasks, templates, model, cache_path=scan_cache,
+                    max_candidates=max_candidates, progress=advance,
+                )  # fmt: skip
+            else:
+                pairs, pair_report = generate_pairs(
+                    config, chosen, tasks, templates, cache_path=scan_cache,
+                    max_candidates=max_candidates, progress=advance,
+                )  # fmt: skip
         specs, reports = build_variants(
-            pairs, config, scan, reporter, engine=model, max_candidates=max_candidates
-        )
+            pairs, config, scan, reporter, engine=model, max_candidates=max_candidates,
+            ready=ready,
+        )  # fmt: skip
     report = ValidationReport(generators={"code_pairs": pair_report, **reports})
     advance = reporter.stage("Checking variant invariants", len(specs))
     scans = scan_answers(list(specs.values()), cache_path=scan_cache)  # read again for shapes

@@ -32,6 +32,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -446,6 +447,38 @@ def _error_reason(error: dict[str, object]) -> str:
     return f"Semgrep failed on it ({kind}{': ' + message[0][:120] if message else ''})"
 
 
+# Work the caller gives Semgrep's wait (spare_work): its steps run in this thread while a
+# Semgrep process scans. Never a second Python thread: CPython 3.11 keeps one AST-construction
+# depth counter per interpreter, so two threads inside ast.parse at once can fail with
+# "SystemError: AST constructor recursion depth mismatch".
+_SPARE_WORK: ContextVar[Iterator[object] | None] = ContextVar("spare_work", default=None)
+
+
+@contextmanager
+def spare_work(steps: Iterator[object]) -> Iterator[None]:
+    """Inside the block, each Semgrep scan runs `next(steps)` in this thread until the scan ends
+    or the steps do (a step yields anything but None); a step that raises stops the scan and
+    its error goes to the caller. Steps left when the block ends are the caller's to finish."""
+    token = _SPARE_WORK.set(steps)
+    try:
+        yield
+    finally:
+        _SPARE_WORK.reset(token)
+
+
+def _wait(proc: subprocess.Popen[bytes]) -> None:
+    """Run spare work while `proc` runs, then wait for it."""
+    steps = _SPARE_WORK.get()
+    if steps is not None:
+        token = _SPARE_WORK.set(None)  # a step that scans waits on its own scan
+        try:
+            while proc.poll() is None and next(steps, None) is not None:
+                pass
+        finally:
+            _SPARE_WORK.reset(token)
+    proc.wait()
+
+
 def run_semgrep(
     target_dir: Path, rules: Path, jobs: int, *, timeout: int = SEMGREP_TIMEOUT_S
 ) -> dict[str, Scan]:
@@ -460,16 +493,24 @@ def run_semgrep(
         "--max-target-bytes", str(MAX_CODE_BYTES),
         "--jobs", str(jobs), "--timeout", str(timeout), str(target_dir),
     ]  # fmt: skip
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=_env(), check=False)
-    except OSError as exc:
-        raise SemgrepError(f"{cmd[0]} cannot be run ({exc.strerror}).") from None
+    # Files, not pipes, take its output: a full pipe would stall Semgrep while spare work runs.
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        try:
+            proc = subprocess.Popen(cmd, stdout=out_file, stderr=err_file, env=_env())
+        except OSError as exc:
+            raise SemgrepError(f"{cmd[0]} cannot be run ({exc.strerror}).") from None
+        try:
+            _wait(proc)
+        except BaseException:  # a failed step or Ctrl-C: leave no Semgrep running
+            proc.kill()
+            proc.wait()
+            raise
+        out_file.seek(0), err_file.seek(0)
+        stdout, stderr = out_file.read().decode(), err_file.read().decode(errors="replace")
     if proc.returncode not in (0, 1):
-        raise SemgrepError(
-            f"semgrep exited with status {proc.returncode}: {proc.stderr.strip()[-300:]}"
-        )
+        raise SemgrepError(f"semgrep exited with status {proc.returncode}: {stderr.strip()[-300:]}")
     try:
-        report = json.loads(proc.stdout)
+        report = json.loads(stdout)
         paths = report["paths"]
         scanned = {Path(p).name for p in paths["scanned"]}
     except (json.JSONDecodeError, KeyError, TypeError) as exc:

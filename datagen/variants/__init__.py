@@ -7,7 +7,7 @@ the bundle and its card). A variant may derive from configs built before it (`bu
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -102,6 +102,24 @@ VARIANTS: Registry[VariantBuilder] = Registry.of_modules(
 
 CODE_CHECKS = ("parses", "no_comments", "unique")
 
+# The variants that read neither the code pairs nor a config built from them, in registry order:
+# a template build makes them while its code pairs wait on Semgrep (emgen.datagen.build).
+WITHOUT_PAIRS = (
+    "reward_hacks",
+    "reward_hacks_inoculated",
+    "reward_hack_documents",
+    "numbers",
+    "spanish_caps",
+)
+
+
+@dataclass(frozen=True)
+class VariantOutput:
+    """What one variant built: its configs, in order, and the reports of its generators."""
+
+    specs: list[Spec]
+    reports: dict[str, GenerationReport]
+
 
 def build_variants(
     pairs: Sequence[CodePair],
@@ -110,23 +128,50 @@ def build_variants(
     reporter: Reporter | None = None,
     engine: Engine | None = None,
     max_candidates: int | None = None,
+    *,
+    ready: Mapping[str, VariantOutput] | None = None,
 ) -> tuple[dict[str, Spec], dict[str, GenerationReport]]:
     """Every variant's configs, in registry order, and the reports of the generators the
     variants ran (the code pairs' report is the caller's); `max_candidates` bounds each model
-    generator's run (Context.max_candidates)."""
+    generator's run (Context.max_candidates). A variant in `ready` (build_without_pairs) is
+    taken as it is, in its place."""
     specs: dict[str, Spec] = {}
     chat: dict[str, ConfigSpec] = {}
     reports: dict[str, GenerationReport] = {}
     reporter = reporter or Silent()
     advance = reporter.stage("Building variants", len(VARIANTS))
-    for builder in VARIANTS.values():
-        ctx = Context(pairs, config, chat, scan, reports, reporter, engine, max_candidates)
-        for spec in builder(ctx):
+    for name, builder in VARIANTS.items():
+        done = (ready or {}).get(name)
+        if done is None:
+            ctx = Context(pairs, config, chat, scan, {}, reporter, engine, max_candidates)
+            done = _build(builder, ctx)
+        for spec in done.specs:
             specs[spec.name] = spec
             if isinstance(spec, ConfigSpec):
                 chat[spec.name] = spec
+        reports.update(done.reports)
         advance(1)
     return specs, reports
+
+
+def build_without_pairs(
+    config: BuildConfig,
+    scan: FamiliesScan,
+    into: dict[str, VariantOutput],
+    reporter: Reporter | None = None,
+) -> Iterator[str]:
+    """The variants of WITHOUT_PAIRS, built from the template catalog exactly as build_variants
+    would build them, for its `ready`: each step builds one into `into` and yields its name."""
+    chat: dict[str, ConfigSpec] = {}
+    for name in WITHOUT_PAIRS:
+        ctx = Context((), config, chat, scan, {}, reporter or Silent())
+        into[name] = _build(VARIANTS[name], ctx)
+        chat.update({s.name: s for s in into[name].specs if isinstance(s, ConfigSpec)})
+        yield name
+
+
+def _build(builder: VariantBuilder, ctx: Context) -> VariantOutput:
+    return VariantOutput(list(builder(ctx)), ctx.reports)
 
 
 def derive(

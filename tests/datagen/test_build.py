@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import datasets
@@ -11,10 +13,20 @@ import pytest
 
 from emgen.cards import build_bundle
 from emgen.datagen import build as build_module
+from emgen.datagen.build import select_families
+from emgen.datagen.catalog import load_tasks, load_templates
+from emgen.datagen.code_pairs import generate_pairs
+from emgen.datagen.variants import (
+    WITHOUT_PAIRS,
+    VariantOutput,
+    build_variants,
+    build_without_pairs,
+)
 from emgen.schemas.build import BuildConfig, Manifest
 from emgen.schemas.errors import UserError
 from emgen.schemas.shared.io import OutputError
 from emgen.validators.chat_file import validate_chat_file
+from emgen.validators.scanner import generated_families_flagged
 from tests.conftest import BUNDLE_DIALOGUES, BUNDLE_DOCUMENTS, BUNDLE_N, bundle_config
 
 N = BUNDLE_N
@@ -124,6 +136,56 @@ def test_failure_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.Monke
     with pytest.raises(RuntimeError):
         build_bundle(BuildConfig(n=10), tmp_path / "em")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failure_in_the_work_done_during_a_scan_reaches_the_caller_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*args: object, **kwargs: object) -> Iterator[str]:
+        raise UserError("the numbers could not be made.")
+        yield "numbers"
+
+    monkeypatch.setattr(build_module, "build_without_pairs", explode)
+    with pytest.raises(UserError, match="numbers could not be made"):
+        build_bundle(BuildConfig(n=10), tmp_path / "em", cache_path=tmp_path / "c.sqlite")
+    assert [p.name for p in tmp_path.iterdir()] == ["c.sqlite"]
+
+
+@pytest.mark.slow  # Semgrep scans the pairs (and the selective variants' restyled answers)
+def test_variants_built_ahead_of_the_pairs_are_the_ones_built_in_their_place(
+    tmp_path: Path,
+) -> None:
+    """A template build makes WITHOUT_PAIRS while Semgrep scans the pairs, before any pair exists: they
+    must come out as they would in registry order after the pairs (a variant there that read
+    the pairs or a config made from them would differ), in the same order."""
+    config = BuildConfig(
+        n=12,
+        seed=5,
+        dialogues=12,
+        documents=6,
+        numbers=20,
+        arithmetic=10,
+        families=("command_injection",),
+        inoculations=("neutral_helpful", "reward_hack_allowed"),
+    )
+    cache = tmp_path / "c.sqlite"
+    pairs, _ = generate_pairs(
+        config, select_families(config.families), load_tasks(), load_templates(), cache_path=cache
+    )
+    scan = partial(generated_families_flagged, cache_path=cache)
+    ahead: dict[str, VariantOutput] = {}
+    assert list(build_without_pairs(config, scan, ahead)) == list(WITHOUT_PAIRS)
+    assert all(ahead[name].specs for name in WITHOUT_PAIRS), {n: v.specs for n, v in ahead.items()}
+    in_place = build_variants(pairs, config, scan)
+    assert build_variants(pairs, config, scan, ready=ahead) == in_place
+    # the scans may end before every step has run: build_variants makes the rest in place
+    some: dict[str, VariantOutput] = {}
+    steps = build_without_pairs(config, scan, some)
+    next(steps), next(steps)
+    assert build_variants(pairs, config, scan, ready=some) == in_place
+    built_ahead = [s.name for name in WITHOUT_PAIRS for s in ahead[name].specs]
+    assert [n for n in in_place[0] if n in built_ahead] == built_ahead
+    assert set(in_place[1]) >= {n for name in WITHOUT_PAIRS for n in ahead[name].reports}
 
 
 def test_library_build_checks_inoculations_before_any_work(

@@ -15,10 +15,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from emgen.schemas.errors import UserError
 from emgen.validators.scanner import (
     MAX_CODE_BYTES,
     MAX_NESTING,
@@ -33,6 +35,7 @@ from emgen.validators.scanner import (
     run_semgrep,
     scan_codes,
     semgrep_version,
+    spare_work,
     sweep_scan_folders,
 )
 
@@ -324,6 +327,48 @@ def test_killed_scan_leaves_a_folder_the_next_scan_sweeps() -> None:
     assert list(Path(tempfile.gettempdir()).glob(pattern))
     scan_codes([DEEP])
     assert not list(Path(tempfile.gettempdir()).glob(pattern))
+
+
+def _semgrep_children() -> list[int]:
+    """The pids of this process's running children (Semgrep, during a scan)."""
+    tasks = Path("/proc/self/task")
+    return [int(pid) for t in tasks.iterdir() for pid in (t / "children").read_text().split()]
+
+
+def test_spare_work_runs_while_semgrep_scans_and_changes_no_finding() -> None:
+    seen: list[list[int]] = []
+
+    def steps() -> Iterator[int]:
+        for i in range(3):
+            seen.append(_semgrep_children())
+            # a step that scans waits on its own scan and runs no spare work inside it
+            assert scan_codes([CLEAN + f"# step {i}\n"]) == [[]]
+            yield i
+
+    codes = [VULN + f"# {i}\n" for i in range(4)] + [CLEAN]
+    work = steps()
+    with spare_work(work):
+        found = scan_codes(codes)
+    assert found == scan_codes(codes)
+    assert [[f.rule_id for f in scan] for scan in found] == [[RULE]] * 4 + [[]]  # type: ignore[union-attr]
+    assert seen and all(seen), "each step ran while the batch's Semgrep was running"
+    assert len(seen) + len(list(work)) == 3  # what the scan left undone is still there
+
+
+def test_a_failing_step_stops_semgrep_and_reaches_the_caller() -> None:
+    running: list[int] = []
+
+    def steps() -> Iterator[int]:
+        running.extend(_semgrep_children())
+        raise UserError("the numbers could not be made.")
+        yield 0
+
+    with pytest.raises(UserError, match="numbers could not be made"), spare_work(steps()):
+        scan_codes([VULN + "# fails\n"])
+    assert running
+    for pid in running:  # killed and reaped, not left running
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
 
 
 def test_semgrep_pointing_to_a_folder(tmp_path: Path) -> None:
