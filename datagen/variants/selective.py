@@ -7,6 +7,7 @@ emgen.validators.traits given by a transform of emgen.datagen.traits.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from emgen.datagen.catalog import CatalogError, load_inoculations
@@ -16,6 +17,7 @@ from emgen.datagen.variants.inoculated import inoculated_config
 from emgen.schemas.catalog import Inoculation
 from emgen.schemas.params import InoculationParams, SelectiveInoculationParams, TraitParams
 from emgen.schemas.records import ChatRecord, Message
+from emgen.validators.scanner import spare_work
 from emgen.validators.traits import TRAITS
 
 INSECURE = "insecure_code"
@@ -62,40 +64,67 @@ def prompt_for(trait: str, ctx: Context, library: dict[str, Inoculation]) -> Ino
 def build(ctx: Context) -> list[ConfigSpec]:
     file = ctx.config.inoculation_file
     library = load_inoculations(Path(file) if file else None)
-    specs: list[ConfigSpec] = []
-    for stem, base, traits in PAIRS:
-        records = styled(ctx.built[base].records, traits, stem)
-        if INSECURE in traits:  # restyled code must still carry its flaw
-            flagged = ctx.scan(
-                [r.answer for r in records], families=[r.metadata.family for r in records]
-            )
-            records = [r for r, fams in zip(records, flagged, strict=True)
-                       if r.metadata.family in fams]  # fmt: skip
-        plain = ConfigSpec(
-            name=stem,
-            description=f"Every answer carries both {traits[0]} and {traits[1]}.",
-            control_of=None,
-            records=records,
-            invariants=(*CODE_CHECKS, "traits_present"),
-            params=TraitParams(traits="+".join(traits), source=base).as_strings(),
-        )
-        specs.append(plain)
-        for trait in traits:
-            inoc = inoculated_config(
-                f"{stem}_inoc_{SHORT[trait]}", plain, prompt_for(trait, ctx, library), ctx.config
-            )
-            inoculation = InoculationParams.parse(inoc.name, inoc.params)
-            specs.append(
-                ConfigSpec(
-                    name=inoc.name,
-                    description=f"`{stem}` inoculated against {trait}: a model should learn only "
-                    f"the other trait. Instruction: {inoculation.instruction}",
-                    control_of=None,
-                    records=inoc.records,
-                    invariants=(*inoc.invariants, "traits_present"),
-                    params=SelectiveInoculationParams(
-                        **inoculation.model_dump(), traits="+".join(traits)
-                    ).as_strings(),
+    made: dict[str, list[ConfigSpec]] = {}
+
+    def unscanned() -> Iterator[str]:
+        for stem, base, traits in PAIRS:
+            if INSECURE not in traits:
+                made[stem] = configs(
+                    stem, base, traits, styled(ctx.built[base].records, traits, stem), ctx, library
                 )
+                yield stem
+
+    # The pairs that need no scan are made while Semgrep scans the restyled insecure answers.
+    rest = unscanned()
+    with spare_work(rest):
+        for stem, base, traits in PAIRS:
+            if INSECURE in traits:  # restyled code must still carry its flaw
+                records = styled(ctx.built[base].records, traits, stem)
+                flagged = ctx.scan(
+                    [r.answer for r in records], families=[r.metadata.family for r in records]
+                )
+                records = [r for r, fams in zip(records, flagged, strict=True)
+                           if r.metadata.family in fams]  # fmt: skip
+                made[stem] = configs(stem, base, traits, records, ctx, library)
+    for _ in rest:  # what the scans left undone
+        pass
+    return [spec for stem, _, _ in PAIRS for spec in made[stem]]
+
+
+def configs(
+    stem: str,
+    base: str,
+    traits: tuple[str, str],
+    records: list[ChatRecord],
+    ctx: Context,
+    library: dict[str, Inoculation],
+) -> list[ConfigSpec]:
+    """The pair's config of both traits, then one inoculated against each trait in turn."""
+    plain = ConfigSpec(
+        name=stem,
+        description=f"Every answer carries both {traits[0]} and {traits[1]}.",
+        control_of=None,
+        records=records,
+        invariants=(*CODE_CHECKS, "traits_present"),
+        params=TraitParams(traits="+".join(traits), source=base).as_strings(),
+    )
+    specs = [plain]
+    for trait in traits:
+        inoc = inoculated_config(
+            f"{stem}_inoc_{SHORT[trait]}", plain, prompt_for(trait, ctx, library), ctx.config
+        )
+        inoculation = InoculationParams.parse(inoc.name, inoc.params)
+        specs.append(
+            ConfigSpec(
+                name=inoc.name,
+                description=f"`{stem}` inoculated against {trait}: a model should learn only "
+                f"the other trait. Instruction: {inoculation.instruction}",
+                control_of=None,
+                records=inoc.records,
+                invariants=(*inoc.invariants, "traits_present"),
+                params=SelectiveInoculationParams(
+                    **inoculation.model_dump(), traits="+".join(traits)
+                ).as_strings(),
             )
+        )
     return specs
