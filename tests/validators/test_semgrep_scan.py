@@ -329,18 +329,29 @@ def test_killed_scan_leaves_a_folder_the_next_scan_sweeps() -> None:
     assert not list(Path(tempfile.gettempdir()).glob(pattern))
 
 
-def _semgrep_children() -> list[int]:
-    """The pids of this process's running children (Semgrep, during a scan)."""
-    tasks = Path("/proc/self/task")
-    return [int(pid) for t in tasks.iterdir() for pid in (t / "children").read_text().split()]
+@pytest.fixture
+def semgreps(monkeypatch: pytest.MonkeyPatch) -> list[subprocess.Popen[bytes]]:
+    """The Semgrep scans this test starts, as they start."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    class Recorded(subprocess.Popen):  # type: ignore[type-arg]
+        def __init__(self, args: list[str], *rest: object, **kwargs: object) -> None:
+            super().__init__(args, *rest, **kwargs)  # type: ignore[arg-type]
+            if "scan" in args:
+                started.append(self)
+
+    monkeypatch.setattr(subprocess, "Popen", Recorded)
+    return started
 
 
-def test_spare_work_runs_while_semgrep_scans_and_changes_no_finding() -> None:
-    seen: list[list[int]] = []
+def test_spare_work_runs_while_semgrep_scans_and_changes_no_finding(
+    semgreps: list[subprocess.Popen[bytes]],
+) -> None:
+    outer_running: list[bool] = []
 
     def steps() -> Iterator[int]:
         for i in range(3):
-            seen.append(_semgrep_children())
+            outer_running.append(semgreps[0].poll() is None)
             # a step that scans waits on its own scan and runs no spare work inside it
             assert scan_codes([CLEAN + f"# step {i}\n"]) == [[]]
             yield i
@@ -351,24 +362,20 @@ def test_spare_work_runs_while_semgrep_scans_and_changes_no_finding() -> None:
         found = scan_codes(codes)
     assert found == scan_codes(codes)
     assert [[f.rule_id for f in scan] for scan in found] == [[RULE]] * 4 + [[]]  # type: ignore[union-attr]
-    assert seen and all(seen), "each step ran while the batch's Semgrep was running"
-    assert len(seen) + len(list(work)) == 3  # what the scan left undone is still there
+    assert outer_running and all(outer_running), "each step ran while the scan's Semgrep ran"
+    assert len(outer_running) + len(list(work)) == 3  # what the scan left undone is still there
 
 
-def test_a_failing_step_stops_semgrep_and_reaches_the_caller() -> None:
-    running: list[int] = []
-
+def test_a_failing_step_stops_semgrep_and_reaches_the_caller(
+    semgreps: list[subprocess.Popen[bytes]],
+) -> None:
     def steps() -> Iterator[int]:
-        running.extend(_semgrep_children())
         raise UserError("the numbers could not be made.")
         yield 0
 
     with pytest.raises(UserError, match="numbers could not be made"), spare_work(steps()):
         scan_codes([VULN + "# fails\n"])
-    assert running
-    for pid in running:  # killed and reaped, not left running
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+    assert [p.returncode for p in semgreps] == [-signal.SIGKILL]  # killed and reaped
 
 
 def test_semgrep_pointing_to_a_folder(tmp_path: Path) -> None:
