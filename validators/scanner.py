@@ -452,12 +452,13 @@ def _error_reason(error: dict[str, object]) -> str:
 # depth counter per interpreter, so two threads inside ast.parse at once can fail with
 # "SystemError: AST constructor recursion depth mismatch".
 _SPARE_WORK: ContextVar[Iterator[object] | None] = ContextVar("spare_work", default=None)
+_NO_STEP = object()
 
 
 @contextmanager
 def spare_work(steps: Iterator[object]) -> Iterator[None]:
     """Inside the block, each Semgrep scan runs `next(steps)` in this thread until the scan ends
-    or the steps do (a step yields anything but None); a step that raises stops the scan and
+    or the steps do; a step that raises stops the scan and
     its error goes to the caller. Steps left when the block ends are the caller's to finish."""
     token = _SPARE_WORK.set(steps)
     try:
@@ -472,7 +473,7 @@ def _wait(proc: subprocess.Popen[bytes]) -> None:
     if steps is not None:
         token = _SPARE_WORK.set(None)  # a step that scans waits on its own scan
         try:
-            while proc.poll() is None and next(steps, None) is not None:
+            while proc.poll() is None and next(steps, _NO_STEP) is not _NO_STEP:
                 pass
         finally:
             _SPARE_WORK.reset(token)

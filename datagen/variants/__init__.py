@@ -120,6 +120,10 @@ class VariantOutput:
     specs: list[Spec]
     reports: dict[str, GenerationReport]
 
+    def chat_configs(self) -> dict[str, ConfigSpec]:
+        """The chat configs among them, by name: what later variants may derive from."""
+        return {s.name: s for s in self.specs if isinstance(s, ConfigSpec)}
+
 
 def build_variants(
     pairs: Sequence[CodePair],
@@ -145,10 +149,8 @@ def build_variants(
         if done is None:
             ctx = Context(pairs, config, chat, scan, {}, reporter, engine, max_candidates)
             done = _build(builder, ctx)
-        for spec in done.specs:
-            specs[spec.name] = spec
-            if isinstance(spec, ConfigSpec):
-                chat[spec.name] = spec
+        specs.update((spec.name, spec) for spec in done.specs)
+        chat.update(done.chat_configs())
         reports.update(done.reports)
         advance(1)
     return specs, reports
@@ -166,7 +168,7 @@ def build_without_pairs(
     for name in WITHOUT_PAIRS:
         ctx = Context((), config, chat, scan, {}, reporter or Silent())
         into[name] = _build(VARIANTS[name], ctx)
-        chat.update({s.name: s for s in into[name].specs if isinstance(s, ConfigSpec)})
+        chat.update(into[name].chat_configs())
         yield name
 
 
