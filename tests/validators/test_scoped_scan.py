@@ -51,9 +51,9 @@ def test_a_whole_pack_scan_answers_scoped_requests_for_the_same_code(
     sent: list[list[str]] = []
     real = scanner.run_semgrep
 
-    def counting(target: Path, rules: Path, jobs: int) -> dict[str, Scan]:
-        sent.append(sorted(str(p.relative_to(target)) for p in target.rglob("*.py")))
-        return real(target, rules, jobs)
+    def counting(targets: list[Path], rules: Path) -> dict[str, Scan]:
+        sent.append(sorted(str(p.relative_to(t)) for t in targets for p in t.rglob("*.py")))
+        return real(targets, rules)
 
     monkeypatch.setattr(scanner, "run_semgrep", counting)
     cache = tmp_path / "cache.sqlite"

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from emgen.schemas.errors import UserError
+from emgen.validators import scanner
 from emgen.validators.scanner import (
     MAX_CODE_BYTES,
     MAX_NESTING,
@@ -131,7 +132,7 @@ def test_run_semgrep_reports_skips_and_timeouts(tmp_path: Path) -> None:
     (tmp_path / "prose.py").write_text("Here is the code:\n\n" + VULN + "\nIt runs it.\n")
     chain = "x = 'a'" + " + 'a'" * 300 + " + request.args.get('c')\n"
     (tmp_path / "slow.py").write_text(VULN + chain + "subprocess.run(x, shell=True)\n")
-    out = run_semgrep(tmp_path, RULES_DIR, 2, timeout=1)
+    out = run_semgrep([tmp_path], RULES_DIR, timeout=1)
     assert out["small.py"] == [Finding(RULE, 7)]
     big = out["big.py"]
     assert isinstance(big, NotScanned) and "too_big" in big.reason
@@ -366,16 +367,37 @@ def test_spare_work_runs_while_semgrep_scans_and_changes_no_finding(
     assert len(outer_running) + len(list(work)) == 3  # what the scan left undone is still there
 
 
-def test_a_failing_step_stops_semgrep_and_reaches_the_caller(
-    semgreps: list[subprocess.Popen[bytes]],
+def test_a_failing_step_stops_every_semgrep_and_reaches_the_caller(
+    semgreps: list[subprocess.Popen[bytes]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(scanner, "_MIN_SHARD", 2)  # four files: two Semgrep processes
+
     def steps() -> Iterator[int]:
         raise UserError("the numbers could not be made.")
         yield 0
 
     with pytest.raises(UserError, match="numbers could not be made"), spare_work(steps()):
-        scan_codes([VULN + "# fails\n"])
-    assert [p.returncode for p in semgreps] == [-signal.SIGKILL]  # killed and reaped
+        scan_codes([VULN + f"# fails {i}\n" for i in range(4)], jobs=2)
+    assert [p.returncode for p in semgreps] == [-signal.SIGKILL] * 2  # killed and reaped
+
+
+def test_semgrep_processes_share_a_batch_at_once_and_find_what_one_finds(
+    semgreps: list[subprocess.Popen[bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scanner, "_MIN_SHARD", 2)
+    codes = [VULN + f"# {i}\n" for i in range(5)] + [CLEAN, CLEAN + "# 2\n"]
+    one = scan_codes(codes, jobs=1)
+    assert len(semgreps) == 1
+    running_at_start: list[bool] = []
+
+    def steps() -> Iterator[int]:  # runs once both processes have started
+        running_at_start.append(all(p.poll() is None for p in semgreps[1:]))
+        yield 0
+
+    with spare_work(steps()):
+        shared = scan_codes(codes, jobs=3)
+    assert len(semgreps) == 1 + 3 and running_at_start == [True]
+    assert shared == one and [len(s) for s in one] == [1] * 5 + [0, 0]  # type: ignore[arg-type]
 
 
 def test_semgrep_pointing_to_a_folder(tmp_path: Path) -> None:
@@ -388,3 +410,12 @@ def test_semgrep_pointing_to_a_folder(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert f"EMGEN_SEMGREP points to {tmp_path}, which is not an executable file." in proc.stderr
     assert semgrep_version()  # the real one is still found without the variable
+
+
+def test_semgrep_gets_emgens_gc_settings_unless_the_user_set_their_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OCAMLRUNPARAM", raising=False)
+    assert scanner._env()["OCAMLRUNPARAM"] == scanner._SEMGREP_GC
+    monkeypatch.setenv("OCAMLRUNPARAM", "v=0x400")
+    assert scanner._env()["OCAMLRUNPARAM"] == "v=0x400"
