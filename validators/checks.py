@@ -7,6 +7,7 @@ import hashlib
 import io
 import re
 import tokenize
+from collections.abc import Iterator
 from functools import lru_cache
 
 # Words that would tell the reader (or the model) that the code is flawed on purpose.
@@ -155,6 +156,25 @@ def _holds(node: ast.stmt, line: int) -> bool:
     return first_line(node) <= line <= (node.end_lineno or node.lineno)
 
 
+def _scopes_holding(
+    tree: ast.Module, line: int
+) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef]:
+    """The functions and classes whose lines hold `line`. Only statements that hold the line
+    are entered, and no expression (no function or class is defined inside one): ast.walk over
+    every node was half of the time of a 6000-answer file's shapes."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr) or (
+                isinstance(child, ast.stmt) and not _holds(child, line)
+            ):
+                continue
+            if isinstance(child, _SCOPES):
+                yield child
+            stack.append(child)
+
+
 @lru_cache(maxsize=1 << 16)
 def flagged_shape(code: str, line: int) -> str | None:
     """Hash of the code around a finding at `line`, names and constants erased (as in
@@ -177,9 +197,8 @@ def flagged_shape(code: str, line: int) -> str | None:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    scopes = [n for n in ast.walk(tree) if isinstance(n, _SCOPES) and _holds(n, line)]
     # Scopes that hold one line are nested in one another: the innermost starts last.
-    scope = max(scopes, key=lambda n: n.lineno, default=None)
+    scope = max(_scopes_holding(tree, line), key=lambda n: n.lineno, default=None)
     if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef):
         node: ast.stmt | None = scope
     else:
