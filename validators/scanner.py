@@ -1,9 +1,9 @@
 """Batch Semgrep scanning with a content-hash cache.
 
-Semgrep starts slowly, so every scan writes all uncached targets into one temporary folder
-outside any git work tree (inside one, Semgrep scans tracked files only) and scans them in a few
-large batches, each shared by one Semgrep process per core. Findings are cached by
-sha256(rules, semgrep version, code), so a rebuild does not rescan.
+Every Semgrep invocation starts up and parses the rule pack, so every scan writes all uncached
+targets into one temporary folder outside any git work tree (inside one, Semgrep scans tracked
+files only) and scans them in a few large batches, each shared by one Semgrep process per core.
+Findings are cached by sha256(rules, semgrep version, code), so a rebuild does not rescan.
 
 A check that reads only one family's findings (is this insecure answer flagged by its own
 family?) asks for that family's scope: in the same invocation, only that family's rules run on
