@@ -14,7 +14,7 @@ from emgen.schemas.errors import UserError, first_error
 from emgen.schemas.records import Conversation
 from emgen.validators.checks import disclosures, has_comment, parses
 from emgen.validators.scanner import NotScanned, default_cache_path, rule_families, scan_codes
-from emgen.validators.shapes import shape_counts
+from emgen.validators.shapes import ShapeTally
 
 # Looser than hack_checks._FENCE on purpose: a chat answer's code may sit in an untagged fence.
 FENCE = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.DOTALL)
@@ -131,6 +131,7 @@ def validate_chat_file(path: Path, progress: Callable[[int], None] | None = None
     families_of = rule_families()
     first_seen: dict[str, int] = {}
     records: list[RecordFindings] = []
+    shapes = ShapeTally()
     for (line, convo), (code, fenced), hits in zip(rows, codes, findings, strict=True):
         key = json.dumps([m.model_dump() for m in convo.messages])
         unknown = hits.reason if isinstance(hits, NotScanned) else None
@@ -144,12 +145,10 @@ def validate_chat_file(path: Path, progress: Callable[[int], None] | None = None
             )
         )  # fmt: skip
         first_seen.setdefault(key, line)
+        if not isinstance(hits, NotScanned) and hits:  # next to `parses`: one parse for both
+            shapes.add(code, [f.line for f in hits])
     per_family = Counter(fam for r in records for fam in r.families)
-    shapes = shape_counts(
-        (code, [f.line for f in hits])
-        for (code, _), hits in zip(codes, findings, strict=True)
-        if not isinstance(hits, NotScanned) and hits
-    )
+    shape_totals = shapes.counts()
     return FileReport(
         path=str(path),
         records=len(records),
@@ -160,7 +159,7 @@ def validate_chat_file(path: Path, progress: Callable[[int], None] | None = None
         flagged=sum(bool(r.rule_ids) for r in records),
         not_scanned=sum(r.not_scanned is not None for r in records),
         per_family=dict(sorted(per_family.items())),
-        flagged_shapes=shapes.distinct,
-        top_flagged_shape_share=shapes.top_share,
+        flagged_shapes=shape_totals.distinct,
+        top_flagged_shape_share=shape_totals.top_share,
         findings=records,
     )

@@ -26,11 +26,18 @@ _WORD_SPLIT = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 # the checks are memoised by content.
 @lru_cache(maxsize=1 << 16)
 def parses(code: str) -> bool:
+    return _parsed(code) is not None
+
+
+# The last few trees, shared by the checks that read one: a caller that runs several checks on
+# one answer in a row parses it once. Few, because a tree weighs about a hundred times its text.
+# Read-only: no check may change a tree it is given.
+@lru_cache(maxsize=16)
+def _parsed(code: str) -> ast.Module | None:
     try:
-        ast.parse(code)
+        return ast.parse(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False  # deep nesting ends in RecursionError or MemoryError: too deep to parse
-    return True
+        return None  # deep nesting ends in RecursionError or MemoryError: too deep to parse
 
 
 @lru_cache(maxsize=1 << 16)
@@ -138,7 +145,8 @@ def _erased_hash(node: ast.AST) -> str:
 @lru_cache(maxsize=1 << 16)
 def structure_hash(code: str) -> str:
     """Hash of the AST with every name and constant erased (same shape, same hash)."""
-    return _erased_hash(ast.parse(code))
+    tree = _parsed(code)
+    return _erased_hash(ast.parse(code) if tree is None else tree)  # a bad one raises its error
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -193,9 +201,8 @@ def flagged_shape(code: str, line: int) -> str | None:
     are neutral code; a finding in a class's header (decorators, bases) has the shape of the
     whole class.
     """
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = _parsed(code)
+    if tree is None:
         return None
     # Scopes that hold one line are nested in one another: the innermost starts last.
     scope = max(_scopes_holding(tree, line), key=lambda n: n.lineno, default=None)

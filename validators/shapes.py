@@ -24,17 +24,34 @@ class ShapeCounts:
     top_share: float  # share of the answers that hold the most common shape, rounded to 1e-4
 
 
+class ShapeTally:
+    """`shape_counts` one answer at a time, for a caller that reads each answer once for
+    several checks: the answer's tree is then parsed once for all of them."""
+
+    def __init__(self) -> None:
+        self.holding: Counter[str] = Counter()
+        self.answers = 0
+
+    def add(self, code: str, lines: Iterable[int]) -> None:
+        self.answers += 1
+        self.holding.update(
+            {s for line in set(lines) if (s := flagged_shape(code, line)) is not None}
+        )
+
+    def counts(self) -> ShapeCounts:
+        top = max(self.holding.values(), default=0)
+        share = round(top / self.answers, 4) if self.answers else 0.0
+        return ShapeCounts(self.answers, len(self.holding), share)
+
+
 def shape_counts(flagged: Iterable[tuple[str, Iterable[int]]]) -> ShapeCounts:
     """Distinct flagged shapes over flagged answers, each given as (code, the lines of its
     findings), and the share of the answers that hold the most common shape (an answer holds a
     shape once, however many of its findings lie in it)."""
-    holding: Counter[str] = Counter()
-    answers = 0
+    tally = ShapeTally()
     for code, lines in flagged:
-        answers += 1
-        holding.update({s for line in set(lines) if (s := flagged_shape(code, line)) is not None})
-    top = max(holding.values(), default=0)
-    return ShapeCounts(answers, len(holding), round(top / answers, 4) if answers else 0.0)
+        tally.add(code, lines)
+    return tally.counts()
 
 
 def records_shape_counts(
