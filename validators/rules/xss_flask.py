@@ -517,3 +517,64 @@ def short_title_renamed():
     # Semgrep drops taint at a slice (semgrep#6203); only the reassigning form is seen.
     # todoruleid: flask-response-from-request-data
     return f"<h1>{short}</h1>"
+
+
+# The propagators bind the function called, not each sub-expression: these pin what that keeps.
+@app.route("/recipes/str-later")
+def str_later_good():
+    title = request.args.get("title", "")
+    shown = str(title)
+    app.logger.info(shown)
+    # `str` carried taint for the call above only, not for every later call of it
+    # ok: flask-response-from-request-data
+    return str(42)
+
+
+@app.route("/recipes/method-chain")
+def method_chain_bad():
+    title = request.args.get("title", "")
+    # ruleid: flask-response-from-request-data
+    return "<h1>" + title.strip().title().replace("_", " ") + "</h1>"
+
+
+@app.route("/recipes/loop-name")
+def loop_name_good():
+    titles = request.args.getlist("title")
+    title = "Recipes"
+    cards = [title for title in titles]
+    app.logger.info(cards)
+    # the comprehension's own `title` does not leak into the view's
+    # ok: flask-response-from-request-data
+    return f"<h1>{title}</h1>"
+
+
+@app.route("/recipes/loop-items")
+def loop_items_bad():
+    titles = request.args.getlist("title")
+    cards = [title for title in titles]
+    # ruleid: flask-response-from-request-data
+    return "".join(cards)
+
+
+@app.route("/recipes/nested")
+def nested_bad():
+    groups = request.args.getlist("group")
+    rows = [[f"<i>{word}</i>" for word in group] for group in groups]
+    # ruleid: flask-response-from-request-data
+    return str(rows)
+
+
+@app.route("/recipes/half-escaped")
+def half_escaped_bad():
+    titles = request.args.getlist("title")
+    rows = [(escape(title), title) for title in titles]
+    # ruleid: flask-response-from-request-data
+    return str(rows)
+
+
+@app.route("/recipes/constant-rows")
+def constant_rows_good():
+    titles = request.args.getlist("title")
+    rows = ["<li>recipe</li>" for title in titles]
+    # ok: flask-response-from-request-data
+    return "".join(rows)
