@@ -451,3 +451,17 @@ def truncated_name():
     name = name[:200]
     # ruleid: file-path-from-request-data
     return send_file(os.path.join("data", name))
+
+
+@app.route("/fx/copy-to/<path:name>")
+def copy_to_named(name):
+    destination = os.path.join("data", name)
+    shutil.copyfile(
+        # the propagator taints this call of os.path.join only, not the function for every
+        # later call: a constant path built after a tainted one is not flagged
+        # ok: file-path-from-request-data
+        os.path.join("data", "template.txt"),
+        # ruleid: file-path-from-request-data
+        destination,
+    )
+    return "ok"
