@@ -157,3 +157,19 @@ def composed_forms(text):
     # ok: predictable-tmp-path
     draft.write_text(text, encoding="utf-8")
     return work, spool_path
+
+
+def literal_forms(text):
+    # the text before /tmp that the rule looks for first: a prefix, triple quotes, single quotes
+    # ruleid: predictable-tmp-path
+    with open(r"/tmp/app_raw.txt", "w") as handle:
+        handle.write(text)
+    # ruleid: predictable-tmp-path
+    with open("""/tmp/app_triple.txt""", "w") as handle:
+        handle.write(text)
+    # ruleid: predictable-tmp-path
+    with open(b'/tmp/app_bytes.txt', "wb") as handle:
+        handle.write(text.encode())
+    # ok: predictable-tmp-path
+    with open("data/tmp/app.txt", "w") as handle:
+        handle.write(text)
