@@ -465,3 +465,16 @@ def copy_to_named(name):
         destination,
     )
     return "ok"
+
+
+def logged(view):
+    return view
+
+
+# The URL segment's text comes first in the file (looked for before the taint analysis runs),
+# here with another decorator between the route and the view
+@app.route("/fx/stacked/<name>")
+@logged
+def stacked_view(name):
+    # ruleid: file-path-from-request-data
+    return send_file(os.path.join("data", name))
