@@ -84,6 +84,20 @@ def test_rules_that_limit_their_own_paths_still_scope_by_filtering(tmp_path: Pat
     assert scoped == [_narrowed(whole, "code_eval"), _narrowed(whole, "command_injection")]
 
 
+def test_a_pack_edited_in_the_same_process_is_read_again(tmp_path: Path) -> None:
+    """The parsed pack is kept per content, not per folder: an edit is seen at once."""
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules, ignore=shutil.ignore_patterns("*.py"))
+    before = yaml.safe_load(scoped_pack(rules) or "")
+    path = rules / "code_eval.yaml"
+    pack = yaml.safe_load(path.read_text())
+    pack["rules"][0]["id"] = "renamed-eval-rule"
+    path.write_text(yaml.safe_dump(pack))
+    after = yaml.safe_load(scoped_pack(rules) or "")
+    ids = {r["id"] for r in after["rules"]}
+    assert "renamed-eval-rule" in ids and ids != {r["id"] for r in before["rules"]}
+
+
 def test_a_family_no_rule_belongs_to_is_refused() -> None:
     with pytest.raises(ValueError, match="no rule in .* belongs to the famil"):
         scan_codes([CLEAN], families=["no_such_family"])
