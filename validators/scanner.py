@@ -236,8 +236,9 @@ def semgrep_binary() -> str:
 @cache
 def semgrep_version() -> str:
     binary = semgrep_binary()
-    try:  # --experimental answers from the OCaml binary in 0.2 s; without it, Python's CLI
-        # starts up first (2.6 s, measured on 1.185), which every scanning process paid once
+    # --experimental answers from the OCaml binary in 0.2 s; without it, Semgrep's Python CLI
+    # starts up first (2.6 s, measured on 1.185), which every scanning process paid once
+    try:
         out = subprocess.run(
             [binary, "--experimental", "--version"],
             capture_output=True, text=True, env=_env(), check=False,
