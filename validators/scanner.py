@@ -42,6 +42,7 @@ import yaml
 
 from emgen.schemas.errors import UserError
 from emgen.schemas.shared.io import why
+from emgen.schemas.shared.progress import warn
 
 RULES_DIR = Path(__file__).parent / "rules"
 _OFFLINE_ENV = {"SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
@@ -268,10 +269,6 @@ def _env() -> dict[str, str]:
     return {"OCAMLRUNPARAM": _SEMGREP_GC, **os.environ, **_OFFLINE_ENV}
 
 
-def _warn(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr, flush=True)
-
-
 def _checksum(key: str, rules: str, semgrep: str, value: str) -> str:
     return hashlib.sha256("\0".join((key, rules, semgrep, value)).encode()).hexdigest()
 
@@ -332,14 +329,14 @@ class FindingsCache:
             except (sqlite3.Error, OSError):
                 pass
             else:
-                _warn(f"the Semgrep cache {self.path} was not a readable database ({exc}); "
+                warn(f"the Semgrep cache {self.path} was not a readable database ({exc}); "
                       f"moved it to {aside.name} and started a new one.")  # fmt: skip
                 return db
-        _warn(f"cannot use the Semgrep cache {self.path} ({why(exc)}); scanning without it.")
+        warn(f"cannot use the Semgrep cache {self.path} ({why(exc)}); scanning without it.")
         return None
 
     def _off(self, exc: BaseException, doing: str) -> None:
-        _warn(f"the Semgrep cache {self.path} failed while {doing} ({why(exc)}); "
+        warn(f"the Semgrep cache {self.path} failed while {doing} ({why(exc)}); "
               "scanning without it.")  # fmt: skip
         self.close()
 
@@ -368,7 +365,7 @@ class FindingsCache:
             self._off(exc, "reading")
             return {}
         if bad:
-            _warn(f"dropped {len(bad)} damaged entr{'y' if len(bad) == 1 else 'ies'} from the "
+            warn(f"dropped {len(bad)} damaged entr{'y' if len(bad) == 1 else 'ies'} from the "
                   f"Semgrep cache {self.path} (checksum, rules or Semgrep version did not "
                   "match); scanning them again.")  # fmt: skip
             self._write("DELETE FROM scans WHERE key = ?", [(k,) for k in bad])

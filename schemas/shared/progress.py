@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol
@@ -12,6 +13,11 @@ if TYPE_CHECKING:
 
 Advance = Callable[[int], None]
 Status = Callable[[str], None]  # replaces the text of a status line
+
+
+def warn(message: str) -> None:
+    """A line on stderr for what the user should know but that stops nothing."""
+    print(f"warning: {message}", file=sys.stderr, flush=True)
 
 
 class Reporter(Protocol):
