@@ -12,7 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from emgen.cards._data import Bundle, sha256_file
+from emgen.cards._data import Bundle
 from emgen.cards._text import (
     BIASES,
     COLLECTION,
@@ -25,6 +25,7 @@ from emgen.cards._text import (
     column_description,
     dataset_bibtex,
 )
+from emgen.schemas.shared.io import sha256_file
 
 # The @context of Croissant 1.0 (as mlcroissant writes it), so validators see a standard one.
 CONTEXT: dict[str, Any] = {

@@ -24,6 +24,7 @@ from emgen.schemas.shared.bundle import (
     read_parquet,
     read_validation,
 )
+from emgen.schemas.shared.io import sha256_file
 
 # The card itself, which records the fingerprint of every other file of the bundle.
 README = "README.md"
@@ -65,14 +66,6 @@ class Bundle:
     manifest: Manifest
     validation: ValidationReport
     configs: dict[str, ConfigData]
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fingerprinted_files(root: Path, files: list[str] | None = None) -> list[str]:

@@ -26,10 +26,10 @@ from emgen.cards._data import (
     read_manifest,
     read_parquet,
     read_validation,
-    sha256_file,
 )
 from emgen.schemas.build import Manifest
 from emgen.schemas.errors import UserError
+from emgen.schemas.shared.io import sha256_file
 
 # The Hub's rule for namespace and name: letters, digits, '-', '_', '.'; no '--' or '..'.
 _PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"

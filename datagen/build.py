@@ -10,11 +10,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from importlib.metadata import version
+from itertools import chain
 from pathlib import Path
 
+from emgen.datagen._built import FOLDER_NAME, BuildCache, build_key
 from emgen.datagen.arithmetic import load_arithmetic
 from emgen.datagen.catalog import CatalogError, families, load_tasks, load_templates
-from emgen.datagen.code_pairs import generate_pairs
+from emgen.datagen.code_pairs import CodePair, generate_pairs
 from emgen.datagen.invariants import check_configs, scan_answers
 from emgen.datagen.models import CACHE_NAME, MODEL_GENERATORS, Engine, EngineOptions, ReplyCache
 from emgen.datagen.models.advice import load_domains
@@ -26,6 +28,7 @@ from emgen.datagen.variants import (
     VariantOutput,
     build_variants,
     build_without_pairs,
+    warm_ahead,
 )
 from emgen.datagen.variants.inoculated import check_inoculations
 from emgen.datagen.variants.reward_hack_documents import chosen_facts
@@ -148,20 +151,61 @@ def write_data(
     `folder` is the caller's to make atomic (emgen.cards.build_bundle writes it in a temporary
     sibling, adds the card and moves it into place); `name` is the bundle's folder name, which
     the manifest's rebuild command names.
+
+    With `use_cache`, a template build whose every input matches a build kept beside the
+    Semgrep cache copies that build's checked data (emgen.datagen._built) instead of making it.
     """
     reporter = reporter or Silent()
+    scan_cache = (cache_path or default_cache_path()) if use_cache else None
+    builds = BuildCache(scan_cache.with_name(FOLDER_NAME)) if scan_cache else None
+    key = build_key(config, max_candidates) if builds else None  # None: never kept
+    if builds and key and builds.restore(key, folder):
+        reporter.stage("Reused the data of an identical earlier build", 1)(1)
+        return _restored_manifest(config, folder, name)
+    manifest = _generate(
+        config, folder, name, reporter, cache_path=cache_path, scan_cache=scan_cache,
+        engine=engine, max_candidates=max_candidates,
+    )  # fmt: skip
+    if builds and key:
+        builds.store(key, folder)
+    return manifest
+
+
+def _restored_manifest(config: BuildConfig, folder: Path, name: str) -> Manifest:
+    """The kept manifest, its rebuild command naming this build's folder."""
+    path = folder / "manifest.json"
+    kept = Manifest.model_validate_json(path.read_bytes())
+    manifest = kept.model_copy(update={"command": rebuild_command(config, name)})
+    write_json(manifest, path)
+    return manifest
+
+
+def _generate(
+    config: BuildConfig,
+    folder: Path,
+    name: str,
+    reporter: Reporter,
+    *,
+    cache_path: Path | None,
+    scan_cache: Path | None,
+    engine: EngineOptions | None,
+    max_candidates: int | None,
+) -> Manifest:
     chosen = select_families(config.families)
     tasks, templates = load_tasks(), load_templates()
-    scan_cache = (cache_path or default_cache_path()) if use_cache else None
     scan = partial(generated_families_flagged, cache_path=scan_cache)
     with model_engine(config, engine, cache_path, reporter) as model:
         advance = reporter.stage("Generating and validating pairs", config.n)
-        # A template build makes the variants that need no code pair while Semgrep scans the
-        # pairs (about 140 s of a cold default build), in this thread, one variant per step;
-        # the same records, since each variant draws from its own seeded stream. What the
-        # scans leave undone, build_variants builds in its place.
+        # While Semgrep scans the pairs, a template build works in this thread, one step at a
+        # time: first it makes the variants that need no code pair (the same records, since
+        # each variant draws from its own seeded stream; what the scans leave undone,
+        # build_variants builds in its place), then the variants' memoised per-answer work on
+        # the candidate pairs (warm_ahead), which they then find done.
         ready: dict[str, VariantOutput] = {}
-        ahead = build_without_pairs(config, scan, ready, reporter) if model is None else iter(())
+        proposed: list[CodePair] = []
+        ahead: Iterator[object] = iter(())
+        if model is None:
+            ahead = chain(build_without_pairs(config, scan, ready, reporter), warm_ahead(proposed))
         with spare_work(ahead):
             if model is not None and "code_pairs" in config.generators:
                 pairs, pair_report = generate_model_pairs(
@@ -171,7 +215,7 @@ def write_data(
             else:
                 pairs, pair_report = generate_pairs(
                     config, chosen, tasks, templates, cache_path=scan_cache,
-                    max_candidates=max_candidates, progress=advance,
+                    max_candidates=max_candidates, progress=advance, proposed=proposed,
                 )  # fmt: skip
         specs, reports = build_variants(
             pairs, config, scan, reporter, engine=model, max_candidates=max_candidates,

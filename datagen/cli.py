@@ -300,8 +300,11 @@ def build(
     cache: Annotated[
         bool,
         typer.Option(
-            help="Reuse Semgrep findings cached by content hash (model replies are always "
-            "cached: a rerun pays for no request twice)."
+            help="Reuse Semgrep findings cached by content hash, and copy the data of a kept "
+            "earlier template build whose config, code, rule pack and packages all match "
+            "(the newest 3 are kept in the cache folder). --no-cache generates and scans "
+            "everything afresh; model replies are always cached: a rerun pays for no request "
+            "twice."
         ),
     ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,

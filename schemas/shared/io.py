@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import os
 import re
 import secrets
@@ -143,6 +144,15 @@ def atomic_file(path: Path) -> Iterator[Path]:
             tmp.unlink(missing_ok=True)
             _raise_if_disk_full(exc, path, tmp)
             raise
+
+
+def sha256_file(path: Path) -> str:
+    """The file's sha256, read in blocks (a bundle's parquet files run to tens of MB)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def write_text_atomic(path: Path, text: str) -> None:

@@ -134,7 +134,7 @@ def test_failure_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.Monke
 
     monkeypatch.setattr(build_module, "generate_pairs", explode)
     with pytest.raises(RuntimeError):
-        build_bundle(BuildConfig(n=10), tmp_path / "em")
+        build_bundle(BuildConfig(n=10), tmp_path / "em", use_cache=False)
     assert list(tmp_path.iterdir()) == []
 
 
