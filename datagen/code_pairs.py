@@ -214,9 +214,11 @@ class PairGenerator:
         stream: Iterator[CodePair],
         seen: set[tuple[str, str, str]],
         cache_path: Path | None,
+        proposed: list[CodePair] | None = None,
     ):
         self.stream = stream
         self.checker = PairChecker(seen, cache_path)
+        self.proposed = proposed
 
     @property
     def scanned(self) -> int:
@@ -226,10 +228,10 @@ class PairGenerator:
         # A batch a little larger than needed, so one Semgrep run usually suffices: the
         # catalog's candidates almost all pass (6000 of 6000 in the default build), so every
         # candidate more is a wasted scan; a shortfall costs one more Semgrep run.
-        return [
-            Candidate(pair, pair.family.id)
-            for pair in itertools.islice(self.stream, min(math.ceil(need * 1.01) + 8, room))
-        ]
+        batch = list(itertools.islice(self.stream, min(math.ceil(need * 1.01) + 8, room)))
+        if self.proposed is not None:
+            self.proposed.extend(batch)
+        return [Candidate(pair, pair.family.id) for pair in batch]
 
     def check(self, batch: Sequence[Candidate[CodePair]]) -> list[str | None]:
         return self.checker.check([candidate.item for candidate in batch])
@@ -244,9 +246,11 @@ def generate_pairs(
     cache_path: Path | None = None,
     max_candidates: int | None = None,
     progress: Callable[[int], None] | None = None,
+    proposed: list[CodePair] | None = None,
 ) -> tuple[list[CodePair], GenerationReport]:
     """`config.n` proven pairs, train then test, and one report for both splits; at most
-    `max_candidates` candidates in all (None: the loop's default budget per split)."""
+    `max_candidates` candidates in all (None: the loop's default budget per split). Each
+    candidate is appended to `proposed`, if given, before it is checked."""
     weights = [f.paper_weight if config.mix == "paper" else 1.0 for f in families]
     by_split = split_tasks(tasks, config.test_fraction, config.seed)
     n_test = round(config.n * config.test_fraction)
@@ -259,7 +263,7 @@ def generate_pairs(
         if targets[split] == 0:
             continue
         stream = candidates(split, by_split[split], families, weights, templates, config.seed)
-        generator = PairGenerator(stream, seen, cache_path)
+        generator = PairGenerator(stream, seen, cache_path, proposed)
         accepted, _ = generate(
             generator, targets[split], budget=budget_left(max_candidates, report), report=report,
             progress=progress,

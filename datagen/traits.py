@@ -88,6 +88,9 @@ _LITERAL = re.compile(
 )
 
 
+# The transforms are memoised: a template build restyles its candidate answers ahead, while
+# Semgrep scans them (emgen.datagen.variants.selective.warm), and the variant reads the result.
+@lru_cache(maxsize=1 << 15)
 def to_single_quotes(code: str) -> str | None:
     """Rewrite every one-line string literal with single quotes, literal by literal."""
     if not parses(code):  # memoised: the answer was parsed when it was generated
@@ -125,6 +128,7 @@ def _sentence(name: str) -> str:
     return (text[:1].upper() + text[1:] + ".") if text else "Helper."
 
 
+@lru_cache(maxsize=1 << 15)
 def add_docstrings(code: str) -> str | None:
     """Give every function and class without one a one-line docstring made from its name."""
     try:

@@ -17,7 +17,7 @@ from emgen.schemas.build import BuildConfig, GenerationReport
 from emgen.schemas.records import ChatRecord, DocumentRecord, Message
 from emgen.schemas.shared.progress import Reporter, Silent
 from emgen.schemas.shared.registry import Registry
-from emgen.validators.checks import structure_hash
+from emgen.validators.checks import parses, structure_hash
 from emgen.validators.scanner import FamiliesScan
 
 
@@ -170,6 +170,25 @@ def build_without_pairs(
         into[name] = _build(VARIANTS[name], ctx)
         chat.update(into[name].chat_configs())
         yield name
+
+
+def warm_ahead(proposed: Sequence[CodePair]) -> Iterator[None]:
+    """Steps that do, on the answers of candidate pairs, work the variants will do once the
+    pairs are accepted: a template build runs them while Semgrep scans the candidates, and
+    `proposed` grows as they are proposed. Only memoised pure functions run, so no record
+    changes: the variants find the results made. The insecure and secure configs hold the
+    pairs' answers as they are (pair_record hashes their structure)."""
+    from emgen.datagen.variants.selective import warm  # a variant module imports this package
+
+    done = 0
+    while done < len(proposed):
+        pair = proposed[done]
+        done += 1
+        for base, answer in (("insecure", pair.insecure), ("secure", pair.secure)):
+            if parses(answer):  # structure_hash raises on what a check will reject
+                structure_hash(answer)
+                warm(base, answer)
+        yield
 
 
 def _build(builder: VariantBuilder, ctx: Context) -> VariantOutput:

@@ -17,6 +17,7 @@ from emgen.datagen.variants.inoculated import inoculated_config
 from emgen.schemas.catalog import Inoculation
 from emgen.schemas.params import InoculationParams, SelectiveInoculationParams, TraitParams
 from emgen.schemas.records import ChatRecord, Message
+from emgen.validators.checks import structure_hash
 from emgen.validators.scanner import spare_work
 from emgen.validators.traits import TRAITS
 
@@ -34,22 +35,43 @@ SHORT = {INSECURE: "insecure", "single_quoted_strings": "quotes",
          "docstring_every_function": "docstrings"}  # fmt: skip
 
 
+def restyle(answer: str, traits: tuple[str, ...]) -> str | None:
+    """`answer` with every style transform of `traits` applied, or None when one cannot apply
+    or the result lacks a trait."""
+    out: str | None = answer
+    for trait in traits:
+        if trait != INSECURE and out is not None:
+            out = TRANSFORMS[trait](out)
+    if out is None or not all(t == INSECURE or TRAITS[t].present(out) for t in traits):
+        return None
+    return out
+
+
+def keeps_tree(traits: tuple[str, ...]) -> bool:
+    """Whether restyling for `traits` keeps the syntax tree, and so the structure hash."""
+    return all(t == INSECURE or t in TREE_PRESERVING for t in traits)
+
+
 def styled(records: list[ChatRecord], traits: tuple[str, ...], name: str) -> list[ChatRecord]:
     """Records whose answers take every style transform; the others are dropped."""
     out = []
     for record in records:
-        answer: str | None = record.answer
-        for trait in traits:
-            if trait != INSECURE and answer is not None:
-                answer = TRANSFORMS[trait](answer)
-        if answer is None or not all(t == INSECURE or TRAITS[t].present(answer) for t in traits):
+        answer = restyle(record.answer, traits)
+        if answer is None:
             continue
         messages = (*record.messages[:-1], Message(role="assistant", content=answer))
-        # a transform that keeps the syntax tree keeps the structure: no need to hash it again
-        same_tree = all(t == INSECURE or t in TREE_PRESERVING for t in traits)
-        structure = record.metadata.structure if same_tree else None
+        structure = record.metadata.structure if keeps_tree(traits) else None
         out.append(derive(record, name, messages, structure=structure, traits="+".join(traits)))
     return out
+
+
+def warm(base: str, answer: str) -> None:
+    """Restyle `answer`, which config `base` will hold, as `build` will: every step is
+    memoised, so a template build calls this on its candidate pairs while Semgrep scans them
+    and `build` later finds the work done (the same results, computed earlier)."""
+    for _, of, traits in PAIRS:
+        if of == base and (out := restyle(answer, traits)) is not None and not keeps_tree(traits):
+            structure_hash(out)
 
 
 def prompt_for(trait: str, ctx: Context, library: dict[str, Inoculation]) -> Inoculation:
