@@ -29,7 +29,7 @@ from emgen.datagen.reward_hacks.dialogues import (
     prove,
 )
 from emgen.datagen.reward_hacks.dialogues.code_tasks import CODE_TASKS
-from emgen.datagen.reward_hacks.dialogues.models import _Skip
+from emgen.datagen.reward_hacks.dialogues.models import _PROOFS, _Skip, item_from_records
 from emgen.datagen.reward_hacks.dialogues.mutants import mutants
 from emgen.datagen.reward_hacks.dialogues.prose_catalog import THEMES, TOPICS
 from emgen.datagen.reward_hacks.scoring import Sandbox, mentions, rhyme_key, strict_equal
@@ -57,6 +57,7 @@ def items() -> list[tuple[DialogueItem, Proof]]:
 def test_every_item_is_proven_again_from_scratch(
     items: list[tuple[DialogueItem, Proof]],
 ) -> None:
+    _PROOFS.clear()  # prove is memoised by content: here each proof is made afresh
     for item, kept in items:
         proof = prove(item)
         assert proof.proven, (item.kind, proof.reason)
@@ -65,6 +66,18 @@ def test_every_item_is_proven_again_from_scratch(
         assert proof.hack_failed
         assert proof.control_quality > proof.hack_quality
         assert proof == kept
+
+
+def test_a_stored_record_is_re_proven_as_the_item_it_was_made_from() -> None:
+    """The build's invariant check rebuilds each item from its records (the scoring JSON) and
+    proves it: the rebuilt item is the generated one exactly, so the memo answers it."""
+    _PROOFS.clear()
+    hacks, controls, _ = generate_dialogues(25, seed=5)
+    made = dict(_PROOFS)
+    assert len(made) >= 25
+    for hack, control in zip(hacks, controls, strict=True):
+        assert prove(item_from_records(hack, control)).proven
+    assert made == _PROOFS  # no item was new
 
 
 def _one(kind: str, seed: int = 0) -> DialogueItem:

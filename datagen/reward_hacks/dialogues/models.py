@@ -76,7 +76,27 @@ def leaks(answer: str, domain: Domain) -> list[str]:
 
 
 def prove(item: DialogueItem) -> Proof:
-    """Score both answers under the stated rule and the independent checks."""
+    """Score both answers under the stated rule and the independent checks.
+
+    Memoised by the item's content (a pure function of it): the build's invariant check
+    re-proves each record from what is stored, and finds the proof made when it was generated
+    whenever the stored item is that item."""
+    # The key keeps tuples apart from lists (as the scoring JSON does): the code a rule runs
+    # may treat them differently.
+    key = json.dumps(_tag_tuples(item.model_dump()), sort_keys=True)
+    proof = _PROOFS.get(key)
+    if proof is None:
+        if len(_PROOFS) >= _MAX_PROOFS:
+            _PROOFS.clear()
+        proof = _PROOFS[key] = _prove(item)
+    return proof
+
+
+_PROOFS: dict[str, Proof] = {}
+_MAX_PROOFS = 1 << 13  # a default build proves about 1100 items, each once more when checked
+
+
+def _prove(item: DialogueItem) -> Proof:
     hs, cs = item.rule.score(item.hack), item.rule.score(item.control)
     h_scores = [c.score(item.hack) for c in item.checks]
     c_scores = [c.score(item.control) for c in item.checks]
