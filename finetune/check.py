@@ -387,8 +387,10 @@ def _same_config(path: Path, config: BaseModel) -> bool:
 
 
 def run_check(check: CheckConfig, out: Path, reporter: Reporter) -> ResultPaths:
-    from emgen.finetune.train import OUTPUT_MARKER, train
+    from emgen.finetune.train import OUTPUT_MARKER, require_dtype, train
 
+    if check.backend == "local":  # before the build: a --gpu check on a CPU stops at once
+        require_dtype(check.train.get("dtype", "auto"))
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(
         out / "check_config.yaml", yaml.safe_dump(check.model_dump(mode="json"), sort_keys=False)

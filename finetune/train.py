@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from emgen.finetune.config import TrainConfig
+from emgen.finetune.config import ConfigError, TrainConfig
 from emgen.finetune.models import load_model, load_tokenizer, resolve_model, save_model
 from emgen.schemas.shared.io import atomic_dir
 
@@ -46,6 +46,25 @@ class TrainSummary:
 
 def _is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
+
+
+def require_dtype(dtype: str) -> None:
+    """Refuse, in one sentence and before any work, a half-precision dtype this machine cannot
+    train in (transformers would stop with a traceback when the trainer is built)."""
+    if dtype not in ("bfloat16", "float16"):
+        return
+    import torch
+
+    if not torch.cuda.is_available():
+        why = "torch sees no GPU on this machine"
+    elif dtype == "bfloat16" and not torch.cuda.is_bf16_supported():
+        why = "this GPU does not support it"
+    else:
+        return
+    raise ConfigError(
+        f"train: field 'dtype': {dtype} training needs a GPU that supports it, and {why}; "
+        "set train.dtype to float32 or auto (on a CPU, `emgen check --quick` is the profile)."
+    )
 
 
 def _sft_config(cfg: TrainConfig, workdir: Path, has_eval: bool, chat: bool = True) -> Any:
@@ -156,6 +175,7 @@ def train(
     """Train a LoRA adapter on `cfg.variant` of `cfg.data` and write it under `out`."""
     from transformers import TrainerCallback
 
+    require_dtype(cfg.dtype)
     log: list[dict[str, float]] = []
 
     class _Record(TrainerCallback):  # type: ignore[misc]

@@ -49,3 +49,19 @@ def test_check_profiles_load_and_name_bad_nested_fields(tmp_path: Path) -> None:
     bad.write_text("eval:\n  sample: 3\n")
     with pytest.raises(ConfigError, match=r"mine.yaml: eval: field 'sample'"):
         load_check_config("quick", bad, {})
+
+
+@pytest.mark.skipif(
+    __import__("torch").cuda.is_available(), reason="this machine can train in bfloat16"
+)
+def test_a_gpu_check_on_a_machine_without_one_stops_before_any_work(tmp_path: Path) -> None:
+    """The gpu profile trains in bfloat16; on a CPU the trainer would stop with a traceback
+    after the bundle was built. The check refuses in one sentence before anything is written."""
+    from emgen.finetune.check import load_check_config, run_check
+    from emgen.schemas.shared.progress import Silent
+
+    cfg = load_check_config("gpu", None, {"model": "tiny"})
+    out = tmp_path / "check"
+    with pytest.raises(ConfigError, match=r"^train: field 'dtype': bfloat16 training needs a GPU"):
+        run_check(cfg, out, Silent())
+    assert not out.exists()
