@@ -99,7 +99,7 @@ class LocalJudge:
     def __init__(
         self,
         model: str | Path,
-        device: str = "cpu",
+        device: str | None = None,
         dtype: str = "auto",
         min_mass: float = DEFAULT_MIN_MASS,
         batch_size: int = 8,
@@ -118,6 +118,10 @@ class LocalJudge:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        # Like the transformers sampler: the GPU when there is one. A 7B judge on the CPU of a
+        # GPU machine would take hours over what the GPU scores in minutes.
+        if device is None:
+            device = "cuda" if torch.cuda.is_available() else "cpu"
         try:
             self._device = torch.device(device)
         except RuntimeError as exc:
