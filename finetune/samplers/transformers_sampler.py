@@ -24,6 +24,14 @@ if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 
+# Answers per `generate` call when none is given. On a CPU the work grows with the batch; on a GPU
+# a small model's step is bound by kernel launches, so fewer, larger batches finish sooner: on an
+# H200, 128 answers of 200 tokens from a SmolLM2-shaped model took 35.9 s in batches of 16 and
+# 16.0 s in batches of 64 (a 7B model's cache for 64 answers of 800 tokens is about 3 GB).
+CPU_BATCH = 16
+GPU_BATCH = 64
+
+
 class TransformersSampler(BaseSampler):
     """Batched `model.generate` on `device` (cuda when available, else cpu)."""
 
@@ -32,12 +40,12 @@ class TransformersSampler(BaseSampler):
     def __init__(
         self,
         model: str,
-        batch_size: int = 16,
+        batch_size: int | None = None,
         dtype: str = "auto",
         device: str | None = None,
         progress: Progress | None = None,
     ) -> None:
-        if batch_size < 1:
+        if batch_size is not None and batch_size < 1:
             raise SamplerError(f"batch_size must be at least 1, not {batch_size}.")
         ref = resolve_model(model)
         loaded = load_model(ref, dtype=sampling_dtype(dtype))
@@ -49,12 +57,12 @@ class TransformersSampler(BaseSampler):
         cls,
         model: PreTrainedModel,
         tokenizer: PreTrainedTokenizerBase,
-        batch_size: int = 16,
+        batch_size: int | None = None,
         device: str | None = None,
         progress: Progress | None = None,
     ) -> TransformersSampler:
         """Sample from a model already in memory (say, just trained) without saving it first."""
-        if batch_size < 1:
+        if batch_size is not None and batch_size < 1:
             raise SamplerError(f"batch_size must be at least 1, not {batch_size}.")
         self = cls.__new__(cls)
         self._setup(model, tokenizer, batch_size, device, progress)
@@ -65,7 +73,7 @@ class TransformersSampler(BaseSampler):
         self,
         model: PreTrainedModel,
         tokenizer: PreTrainedTokenizerBase,
-        batch_size: int,
+        batch_size: int | None,
         device: str | None,
         progress: Progress | None,
     ) -> None:
@@ -80,7 +88,7 @@ class TransformersSampler(BaseSampler):
             self.tokenizer.pad_token = self.tokenizer.eos_token
         if getattr(self.tokenizer, "chat_template", None) is None:
             raise SamplerError(f"the tokenizer of {model.name_or_path} has no chat template.")
-        self.batch_size = batch_size
+        self.batch_size = batch_size or (GPU_BATCH if self.device.startswith("cuda") else CPU_BATCH)
         self.progress = progress
         self._eos_ids = _eos_ids(model, tokenizer)
 

@@ -122,6 +122,16 @@ def test_registry_and_errors(llama_dir: Path, tmp_path: Path) -> None:
         make_sampler("vllm", str(gguf), python=sys.executable)
 
 
+def test_the_default_batch_follows_the_device(llama_dir: Path) -> None:
+    """Batches of 16 on a CPU; on a GPU (where a small model's step is launch-bound) 64."""
+    from emgen.finetune.samplers.transformers_sampler import CPU_BATCH
+
+    assert TransformersSampler(str(llama_dir), device="cpu").batch_size == CPU_BATCH
+    assert TransformersSampler(str(llama_dir), batch_size=5, device="cpu").batch_size == 5
+    with pytest.raises(SamplerError, match="at least 1, not 0"):
+        TransformersSampler(str(llama_dir), batch_size=0)
+
+
 def test_find_vllm_python_honours_the_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
