@@ -416,10 +416,35 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+# A RAM-backed folder for the scan folders: every answer is a file Semgrep reads, and where /tmp
+# is a disk, writing and removing tens of thousands of small files costs real time (here 0.64 ms
+# a file on /tmp against 0.03 ms on /dev/shm, about 20 s of a cold default build).
+_MEMORY_DIR = Path("/dev/shm")
+_MEMORY_DIR_ROOM = 256 << 20  # the free bytes it needs: a batch is a few MB; Docker gives 64 MB
+
+
+@cache
+def scan_root() -> Path:
+    """Where scan folders go: the temp dir the user set (TMPDIR), else /dev/shm when it is a
+    writable folder with room, else the system's temp dir."""
+    if not os.environ.get("TMPDIR"):
+        try:
+            stats = os.statvfs(_MEMORY_DIR)
+            if (
+                _MEMORY_DIR.is_dir()
+                and os.access(_MEMORY_DIR, os.W_OK | os.X_OK)
+                and stats.f_bavail * stats.f_frsize >= _MEMORY_DIR_ROOM
+            ):
+                return _MEMORY_DIR
+        except OSError:
+            pass
+    return Path(tempfile.gettempdir())
+
+
 def sweep_scan_folders(root: Path | None = None) -> list[Path]:
     """Remove the scan folders (emgen-scan-<pid>-*) of processes that died without cleaning up
     (kill -9); returns what was removed."""
-    root = root or Path(tempfile.gettempdir())
+    root = root or scan_root()
     removed: list[Path] = []
     try:
         entries = list(root.glob(f"{_SCAN_DIR_PREFIX}*-*"))
@@ -671,7 +696,9 @@ def scan_codes(
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
             # The pid in the name lets a later run sweep this folder if we are killed.
-            with tempfile.TemporaryDirectory(prefix=f"{_SCAN_DIR_PREFIX}{os.getpid()}-") as tmp:
+            with tempfile.TemporaryDirectory(
+                prefix=f"{_SCAN_DIR_PREFIX}{os.getpid()}-", dir=scan_root()
+            ) as tmp:
                 config = rules
                 if pack is not None:
                     config = Path(tmp, "rules.yaml")

@@ -35,6 +35,7 @@ from emgen.validators.scanner import (
     rules_fingerprint,
     run_semgrep,
     scan_codes,
+    scan_root,
     semgrep_version,
     spare_work,
     sweep_scan_folders,
@@ -290,7 +291,7 @@ def test_cache_write_failure_warns_once(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_stale_scan_folders_are_swept(tmp_path: Path) -> None:
-    dead, root = _dead_pid(), Path(tempfile.gettempdir())
+    dead, root = _dead_pid(), scan_root()
     stale = root / f"emgen-scan-{dead}-test"
     (stale / "sub").mkdir(parents=True)
     (stale / "sub" / "a.py").write_text("x = 1\n")
@@ -309,6 +310,24 @@ def test_stale_scan_folders_are_swept(tmp_path: Path) -> None:
             path.rmdir()
 
 
+def test_scan_folders_go_to_memory_unless_a_temp_dir_is_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir keeps its first answer
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    scan_root.cache_clear()
+    try:
+        assert scan_root() == tmp_path  # the user's choice wins
+        monkeypatch.delenv("TMPDIR")
+        scan_root.cache_clear()
+        if Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK):
+            assert scan_root() == Path("/dev/shm")
+        else:
+            assert scan_root() == Path(tempfile.gettempdir())
+    finally:
+        scan_root.cache_clear()
+
+
 @pytest.mark.slow
 def test_killed_scan_leaves_a_folder_the_next_scan_sweeps() -> None:
     script = (
@@ -319,15 +338,15 @@ def test_killed_scan_leaves_a_folder_the_next_scan_sweeps() -> None:
     pattern = f"emgen-scan-{proc.pid}-*"
     try:
         deadline = time.monotonic() + 120
-        while not list(Path(tempfile.gettempdir()).glob(pattern)):
+        while not list(scan_root().glob(pattern)):
             assert time.monotonic() < deadline and proc.poll() is None
             time.sleep(0.1)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the scan and its Semgrep, as kill -9 would
         proc.wait()
-    assert list(Path(tempfile.gettempdir()).glob(pattern))
+    assert list(scan_root().glob(pattern))
     scan_codes([DEEP])
-    assert not list(Path(tempfile.gettempdir()).glob(pattern))
+    assert not list(scan_root().glob(pattern))
 
 
 @pytest.fixture
