@@ -671,7 +671,9 @@ def main() -> None:
         signal.signal(signal.SIGINT, _on_signal)
         signal.signal(signal.SIGTERM, _on_signal)
     try:
-        app()
+        # Named, not guessed: click would print `python -m pytest` (or any launcher) as the
+        # program in usage lines when emgen runs inside another module's process.
+        app(prog_name="emgen")
     except UserError as exc:
         err_console.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
