@@ -17,6 +17,7 @@ from emgen.datagen.variants.inoculated import inoculated_config
 from emgen.schemas.catalog import Inoculation
 from emgen.schemas.params import InoculationParams, SelectiveInoculationParams, TraitParams
 from emgen.schemas.records import ChatRecord, Message
+from emgen.schemas.shared.progress import warn
 from emgen.validators.checks import structure_hash
 from emgen.validators.scanner import spare_work
 from emgen.validators.traits import TRAITS
@@ -53,7 +54,8 @@ def keeps_tree(traits: tuple[str, ...]) -> bool:
 
 
 def styled(records: list[ChatRecord], traits: tuple[str, ...], name: str) -> list[ChatRecord]:
-    """Records whose answers take every style transform; the others are dropped."""
+    """Records whose answers take every style transform; the others are dropped, with a
+    warning that says how many."""
     out = []
     for record in records:
         answer = restyle(record.answer, traits)
@@ -62,7 +64,14 @@ def styled(records: list[ChatRecord], traits: tuple[str, ...], name: str) -> lis
         messages = (*record.messages[:-1], Message(role="assistant", content=answer))
         structure = record.metadata.structure if keeps_tree(traits) else None
         out.append(derive(record, name, messages, structure=structure, traits="+".join(traits)))
+    left_out(name, len(records), len(records) - len(out), f"could not take {' and '.join(traits)}")
     return out
+
+
+def left_out(name: str, of: int, dropped: int, why: str) -> None:
+    """Say when a config holds fewer records than its base: its size is data a reader compares."""
+    if dropped:
+        warn(f"{name}: {dropped} of {of} answers {why} and were left out.")
 
 
 def warm(base: str, answer: str) -> None:
@@ -105,8 +114,10 @@ def build(ctx: Context) -> list[ConfigSpec]:
                 flagged = ctx.scan(
                     [r.answer for r in records], families=[r.metadata.family for r in records]
                 )
-                records = [r for r, fams in zip(records, flagged, strict=True)
-                           if r.metadata.family in fams]  # fmt: skip
+                kept = [r for r, fams in zip(records, flagged, strict=True)
+                        if r.metadata.family in fams]  # fmt: skip
+                left_out(stem, len(records), len(records) - len(kept), "lost their flaw restyled")
+                records = kept
                 made[stem] = configs(stem, base, traits, records, ctx, library)
     for _ in rest:  # what the scans left undone
         pass
