@@ -1,5 +1,5 @@
 """A Batch API fake for the scripted server (tests/_openai_server.py): POST /v1/batches, GET
-/v1/batches/ID, POST /v1/batches/ID/cancel.
+/v1/batches (newest first, one page), GET /v1/batches/ID, POST /v1/batches/ID/cancel.
 
 A batch moves one status per look (validating, in_progress, finalizing, then its end). When it
 completes, each line of its input file is answered by the server's chat script, as if sent to
@@ -26,6 +26,7 @@ class _Batch:
     id: str
     input_file_id: str
     end: str
+    metadata: dict[str, str] = field(default_factory=dict)
     looks: int = 0
     status: str = "validating"
     output_file_id: str | None = None
@@ -51,6 +52,7 @@ class _Batch:
             "output_file_id": self.output_file_id,
             "error_file_id": self.error_file_id,
             "created_at": 0,
+            "metadata": self.metadata,
             "request_counts": self.counts,
             "errors": errors,
         }
@@ -76,6 +78,9 @@ class BatchAPI:
             return None
         if method == "POST" and len(parts) == 3:
             return self._create(server, json.loads(body))
+        if method == "GET" and len(parts) == 3:
+            newest = [b.info() for b in reversed(self.batches.values())]
+            return 200, json.dumps({"object": "list", "data": newest, "has_more": False})
         batch = self.batches.get(parts[3]) if len(parts) > 3 else None
         if batch is None:
             return 404, '{"error": {"message": "no such batch"}}'
@@ -96,7 +101,7 @@ class BatchAPI:
         with self._lock:
             self.created += 1
             end = self.ends.pop(0) if self.ends else "completed"
-        batch = _Batch(server.new_id("batch"), stored.id, end)
+        batch = _Batch(server.new_id("batch"), stored.id, end, request.get("metadata") or {})
         batch.counts["total"] = len(stored.data.splitlines())
         self.batches[batch.id] = batch
         return 200, json.dumps(batch.info())

@@ -5,7 +5,9 @@ output and error files are read back.
 Each line's `custom_id` is the request's cache key, so any batch's results can be stored in the
 reply cache whoever submitted it. A submitted batch is written to the journal (a table of the
 reply cache) before it is polled, so a build killed while it waits finds the batch again on its
-rerun, collects it, and submits nothing twice.
+rerun, collects it, and submits nothing twice. A build killed between creating a batch and
+journaling it finds it too: each batch carries the digest of its request file in its metadata,
+and an unfinished batch of the same requests is adopted instead of created again.
 
 This module knows the wire format only; the engine decides what to send and what a result is
 worth (emgen.datagen.models.engine).
@@ -13,6 +15,7 @@ worth (emgen.datagen.models.engine).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
@@ -29,6 +32,11 @@ if TYPE_CHECKING:
 ENDPOINT: Final = "/v1/chat/completions"
 # Statuses after which a batch changes no more.
 ENDED = ("completed", "expired", "failed", "cancelled")
+# The batch metadata key that holds the sha256 of the batch's request file.
+REQUESTS_KEY: Final = "emgen_requests"
+# How many of the endpoint's newest batches are looked through for one to adopt: a killed run's
+# batch is among the newest when the rerun comes soon after.
+LOOK_BACK: Final = 100
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,12 @@ class BatchSender:
             for cid, body in bodies.items()
         ]
         data = ("\n".join(lines) + "\n").encode()
+        digest = hashlib.sha256(data).hexdigest()
+        running = self._running(digest)
+        if running is not None:
+            self.journal.record_batch(running)
+            self.say(f"Adopted batch {running}: the same {len(bodies)} requests, still running.")
+            return running
         upload = self._call(
             lambda: self.client.files.create(file=("emgen-batch.jsonl", data), purpose="batch"),
             "uploading a batch file",
@@ -84,13 +98,24 @@ class BatchSender:
                 input_file_id=upload.id,
                 endpoint=ENDPOINT,
                 completion_window="24h",
-                metadata={"made_by": "emgen"},
+                metadata={"made_by": "emgen", REQUESTS_KEY: digest},
             ),
             "creating a batch",
         )
         self.journal.record_batch(batch.id)
         self.say(f"Submitted batch {batch.id}: {len(bodies)} requests to {self.where}.")
         return batch.id
+
+    def _running(self, digest: str) -> str | None:
+        """An unfinished batch of exactly these requests (by its request file's digest): one
+        created by a run killed before it could journal it."""
+        page = self._call(
+            lambda: self.client.batches.list(limit=LOOK_BACK), "listing the endpoint's batches"
+        )
+        for batch in page.data:
+            if (batch.metadata or {}).get(REQUESTS_KEY) == digest and batch.status not in ENDED:
+                return str(batch.id)
+        return None
 
     def collect(self, batch_id: str) -> dict[str, LineResult]:
         """Wait for batch `batch_id` to end and read its results by custom id; requests it

@@ -199,6 +199,34 @@ def test_a_run_killed_while_its_batch_runs_collects_it_on_the_rerun(tmp_path: Pa
     assert ReplyCache(tmp_path / "r.sqlite").pending_batches() == []
 
 
+def test_a_run_killed_before_journaling_its_batch_adopts_it_on_the_rerun(tmp_path: Path) -> None:
+    """The window the journal cannot cover: the batch exists at the endpoint, the run dies (kill
+    -9) before writing its id down. The rerun finds it by its requests' digest."""
+    api = BatchAPI()
+    program = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from emgen.datagen.models import ReplyCache\n"
+        "ReplyCache.record_batch = lambda self, batch_id: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "from tests.datagen.test_model_batch import Answer, asks, engine\n"
+        "engine(Path(sys.argv[1]), sys.argv[2]).structured(asks(8), Answer)\n"
+    )
+    with ScriptedServer(script, apis=(api,)) as server:
+        proc = subprocess.run(
+            [sys.executable, "-c", program, str(tmp_path / "r.sqlite"), server.base_url],
+            cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert proc.returncode == -signal.SIGKILL, proc.stderr
+        assert api.created == 1 and api.lines == 0
+        assert ReplyCache(tmp_path / "r.sqlite").pending_batches() == []  # never journaled
+        eng = engine(tmp_path / "r.sqlite", server.base_url)
+        assert values(eng.structured(asks(8), Answer)) == [0, 1, 2, 3, 4, 5, 6, None]
+        eng.close()
+    # The orphaned batch was adopted and collected, not submitted again.
+    assert api.created == 2 and api.lines == 10
+    assert max(server.answered.values()) == 1 and not server.errors
+
+
 def test_batch_applies_only_to_the_openai_backend(tmp_path: Path) -> None:
     options = EngineOptions(batch=True)
     with pytest.raises(UserError, match="--batch applies only to the openai backend"):
