@@ -6,8 +6,9 @@ emgen.cards.build_bundle runs it in a temporary folder, adds the card and moves 
 from __future__ import annotations
 
 import shlex
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from importlib.metadata import version
 from itertools import chain
@@ -162,10 +163,17 @@ def write_data(
     if builds and key and builds.restore(key, folder):
         reporter.stage("Reused the data of an identical earlier build", 1)(1)
         return _restored_manifest(config, folder, name)
-    manifest = _generate(
-        config, folder, name, reporter, cache_path=cache_path, scan_cache=scan_cache,
-        engine=engine, max_candidates=max_candidates,
-    )  # fmt: skip
+    with ExitStack() as stack:
+        if scan_cache is None:
+            # No cache kept, but the findings live as long as the build: its invariant check
+            # reads the answers the generators scanned minutes before, and scanning them again
+            # doubled the Semgrep work of a --no-cache build.
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="emgen-findings-"))
+            scan_cache = Path(tmp) / "findings.sqlite"
+        manifest = _generate(
+            config, folder, name, reporter, cache_path=cache_path, scan_cache=scan_cache,
+            engine=engine, max_candidates=max_candidates,
+        )  # fmt: skip
     if builds and key:
         builds.store(key, folder)
     return manifest

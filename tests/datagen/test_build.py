@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -208,3 +209,31 @@ def test_refuses_to_replace_a_folder_that_is_not_a_bundle(tmp_path: Path) -> Non
     with pytest.raises(OutputError, match="not an emgen bundle"):
         build_bundle(BuildConfig(n=10), tmp_path / "em")
     assert (tmp_path / "em" / "notes.txt").read_text() == "mine"
+
+
+def test_a_build_without_the_cache_scans_each_answer_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--no-cache keeps no findings after the build, but within it the invariant check reads
+    what the generators scanned: no file Semgrep reads is one it read before."""
+    from emgen.validators import scanner
+
+    seen: list[tuple[str, str]] = []
+    real = scanner.run_semgrep
+
+    def counted(shards, config, *args, **kwargs):  # type: ignore[no-untyped-def]
+        for shard in shards:
+            seen.extend(
+                (path.parent.name, path.read_text("utf-8")) for path in Path(shard).rglob("*.py")
+            )
+        return real(shards, config, *args, **kwargs)
+
+    monkeypatch.setattr(scanner, "run_semgrep", counted)
+    config = BuildConfig(n=12, families=("sql_injection", "path_traversal"), dialogues=0,
+                         documents=0, inoculations=())  # fmt: skip
+    findings = Path(tempfile.gettempdir()).glob("emgen-findings-*")
+    before = set(findings)
+    build_bundle(config, tmp_path / "em", use_cache=False)
+    assert len(seen) >= 24  # the pairs' two answers at least
+    assert len(set(seen)) == len(seen)
+    assert set(Path(tempfile.gettempdir()).glob("emgen-findings-*")) == before  # removed
