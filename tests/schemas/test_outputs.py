@@ -427,7 +427,7 @@ def handlers() -> Iterator[None]:
 def test_main_reports_disk_full_anywhere_in_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], handlers: None
 ) -> None:
-    def full() -> None:
+    def full(**_: object) -> None:  # called as app(prog_name=...)
         raise OSError(errno.ENOSPC, "No space left on device", "/cache/findings.sqlite")
 
     monkeypatch.setattr(cli, "app", full)
