@@ -292,15 +292,17 @@ def test_cache_write_failure_warns_once(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_stale_scan_folders_are_swept(tmp_path: Path) -> None:
     dead, root = _dead_pid(), scan_root()
-    stale = root / f"emgen-scan-{dead}-test"
-    (stale / "sub").mkdir(parents=True)
-    (stale / "sub" / "a.py").write_text("x = 1\n")
+    # where this process scans, and the system temp dir (where earlier versions scanned)
+    stale = [folder / f"emgen-scan-{dead}-test" for folder in (root, Path(tempfile.gettempdir()))]
+    for path in stale:
+        (path / "sub").mkdir(parents=True, exist_ok=True)
+        (path / "sub" / "a.py").write_text("x = 1\n")
     alive = [root / f"emgen-scan-{os.getpid()}-test", root / "emgen-scan-1-test"]
     for path in alive:
         path.mkdir(exist_ok=True)
     try:
         scan_codes([DEEP])  # every call sweeps first (this one never starts Semgrep)
-        assert not stale.exists()
+        assert not any(path.exists() for path in stale)
         assert all(p.exists() for p in alive)
         other = tmp_path / f"emgen-scan-{dead}-x"
         other.mkdir()
